@@ -1,0 +1,119 @@
+"""nnreg's compiled trainers against the lecture's own per-epoch Python loops.
+
+Both run in this process on the same data and initial parameters; what matters is the
+ratio, since wall-clock time on shared machines is noisy. Usage:
+
+    python benchmarks/train_speed.py [--epochs 4000] [--repeats 3]
+"""
+
+import argparse
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+import nnreg.core as core
+
+
+def lecture_loss(params, x, y):
+    *hidden, last = params
+    for layer in hidden:
+        x = jnp.tanh(x @ layer["W"] + layer["b"])
+    return jnp.mean((x @ last["W"] + last["b"] - y) ** 2)
+
+
+lecture_loss_jit = jax.jit(lecture_loss)
+lecture_grad = jax.jit(jax.grad(lecture_loss))
+
+
+@jax.jit
+def lecture_gd_update(params, x, y):
+    return jax.tree.map(lambda p, g: p - 1e-3 * g, params, lecture_grad(params, x, y))
+
+
+def lecture_gd(params, x, y, x_val, y_val, epochs):
+    # The lecture's train_jax_model: record both losses, then update, once per epoch.
+    train_loss, val_loss = np.empty(epochs), np.empty(epochs)
+    for i in range(epochs):
+        train_loss[i] = lecture_loss_jit(params, x, y)
+        val_loss[i] = lecture_loss_jit(params, x_val, y_val)
+        params = lecture_gd_update(params, x, y)
+    return params
+
+
+def lecture_optax(solver):
+    # The lecture's train_jax_optax: it records no losses at all.
+    def run(params, x, y, x_val, y_val, epochs):
+        opt_state = solver.init(params)
+        for _ in range(epochs):
+            grad = lecture_grad(params, x, y)
+            updates, opt_state = solver.update(grad, opt_state, params)
+            params = optax.apply_updates(params, updates)
+        return params
+
+    return run
+
+
+def timed(run, repeats):
+    """Seconds of the first call (with compilation) and of the best later call."""
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        jax.block_until_ready(run())
+        times.append(time.perf_counter() - start)
+    return times[0], min(times[1:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4000)
+    parser.add_argument("--repeats", type=int, default=3, help="steady runs after the first")
+    args = parser.parse_args()
+
+    x, y = core.generate_data()
+    x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
+    params = core.init_params()
+    data = [jnp.asarray(a, jnp.float32) for a in (x, y, x_val, y_val)]
+    sgd, adam = optax.sgd(1e-3), optax.adam(1e-3)
+    e = args.epochs
+    methods = {
+        "gd": (
+            lambda: lecture_gd(params, *data, e),
+            lambda: core.train_gradient_descent(params, *data, epochs=e, learning_rate=1e-3).params,
+        ),
+        "optax-sgd": (
+            lambda: lecture_optax(sgd)(params, *data, e),
+            lambda: core.train_optax(params, sgd, *data, epochs=e).params,
+        ),
+        "optax-adam": (
+            lambda: lecture_optax(adam)(params, *data, e),
+            lambda: core.train_optax(params, adam, *data, epochs=e).params,
+        ),
+    }
+    print(
+        f"jax {jax.__version__} on {jax.devices()[0].device_kind}, {e} epochs, "
+        f"best of {args.repeats} steady runs"
+    )
+    header = (
+        f"{'method':<11} {'impl':<8} {'first s':>8} {'steady s':>9} {'us/epoch':>9} {'speed-up':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, (lecture_run, nnreg_run) in methods.items():
+        lecture_first, lecture_steady = timed(lecture_run, args.repeats)
+        nnreg_first, nnreg_steady = timed(nnreg_run, args.repeats)
+        for impl, first, steady in (
+            ("lecture", lecture_first, lecture_steady),
+            ("nnreg", nnreg_first, nnreg_steady),
+        ):
+            ratio = lecture_steady / steady
+            print(
+                f"{name:<11} {impl:<8} {first:8.3f} {steady:9.3f} {1e6 * steady / e:9.1f} "
+                f"{ratio:8.1f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

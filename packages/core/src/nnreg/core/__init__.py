@@ -1,0 +1,19 @@
+"""nnreg.core: the lecture's data, its pytree MLP, and compiled trainers for it."""
+
+from ._data import LECTURE_SEED, VALIDATION_SEED, generate_data
+from ._mlp import LECTURE_LAYER_SIZES, forward, init_params, mse, tanh_layer
+from ._trainers import TrainResult, train_gradient_descent, train_optax
+
+__all__ = [
+    "LECTURE_LAYER_SIZES",
+    "LECTURE_SEED",
+    "VALIDATION_SEED",
+    "TrainResult",
+    "tanh_layer",
+    "forward",
+    "generate_data",
+    "init_params",
+    "mse",
+    "train_gradient_descent",
+    "train_optax",
+]

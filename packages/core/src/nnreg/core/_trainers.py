@@ -1,0 +1,176 @@
+"""Full-batch trainers: every epoch of a run happens inside one compiled ``lax.scan``.
+
+Gradient descent and every optax optimizer share one training loop; they differ only in the
+update rule, a small hashable object passed to ``jax.jit`` as a static argument so that a
+second run with the same rule, layer and shapes reuses the compiled program.
+"""
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import _checks
+from ._mlp import mse, tanh_layer
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced.
+
+    ``train_loss[i]`` and ``val_loss[i]`` are the losses of the parameters *before* update
+    ``i``, as the lecture records them; ``final_train_loss``/``final_val_loss`` are those of
+    the returned ``params``. ``diverged_epoch`` is the first epoch whose loss is NaN or
+    infinite (``epochs`` when only the final parameters are), else ``None``.
+    """
+
+    params: list
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    final_train_loss: float
+    final_val_loss: float
+    diverged_epoch: int | None
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_epoch is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class _GradientDescent:
+    """The lecture's hand-written update; its state is the (traced) learning rate."""
+
+    def step(self, params, grads, learning_rate):
+        return jax.tree.map(lambda p, g: p - learning_rate * g, params, grads), learning_rate
+
+
+@dataclasses.dataclass(frozen=True)
+class _Optax:
+    """Any ``optax.GradientTransformation``; equal (so cache-hitting) for the same object."""
+
+    optimizer: optax.GradientTransformation
+
+    def step(self, params, grads, opt_state):
+        updates, opt_state = self.optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+
+@functools.partial(jax.jit, static_argnames=("rule", "layer", "length"))
+def _run_epochs(params, rule_state, data, *, rule, layer, length):
+    x, y, x_val, y_val = data
+
+    def epoch(carry, _):
+        params, rule_state = carry
+        train_loss, grads = jax.value_and_grad(mse)(params, x, y, layer)
+        val_loss = mse(params, x_val, y_val, layer)
+        params, rule_state = rule.step(params, grads, rule_state)
+        return (params, rule_state), (train_loss, val_loss)
+
+    (params, rule_state), (train_loss, val_loss) = jax.lax.scan(
+        epoch, (params, rule_state), length=length
+    )
+    end_losses = jnp.stack([mse(params, x, y, layer), mse(params, x_val, y_val, layer)])
+    return params, rule_state, train_loss, val_loss, end_losses
+
+
+def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs):
+    if progress is None:
+        chunk_epochs = epochs
+    elif isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
+        raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
+    train_chunks, val_chunks = [], []
+    done = 0
+    while done < epochs:
+        length = min(chunk_epochs, epochs - done)
+        params, rule_state, train_loss, val_loss, end_losses = _run_epochs(
+            params, rule_state, data, rule=rule, layer=layer, length=length
+        )
+        train_chunks.append(train_loss)
+        val_chunks.append(val_loss)
+        done += length
+        if progress is not None:
+            progress(done, epochs, float(end_losses[0]))
+    train_loss = np.asarray(jnp.concatenate(train_chunks))
+    val_loss = np.asarray(jnp.concatenate(val_chunks))
+    final_train, final_val = (float(v) for v in np.asarray(end_losses))
+    return TrainResult(
+        params=params,
+        train_loss=train_loss,
+        val_loss=val_loss,
+        final_train_loss=final_train,
+        final_val_loss=final_val,
+        diverged_epoch=_first_non_finite(train_loss, val_loss, final_train, final_val),
+    )
+
+
+def _first_non_finite(train_loss, val_loss, final_train, final_val):
+    bad = ~(np.isfinite(train_loss) & np.isfinite(val_loss))
+    if bad.any():
+        return int(np.argmax(bad))
+    if not (np.isfinite(final_train) and np.isfinite(final_val)):
+        return len(train_loss)
+    return None
+
+
+def _prepare(params, x, y, x_val, y_val, epochs):
+    params, sizes = _checks.check_params(params)
+    x, y = _checks.check_data(x, y, sizes)
+    x_val, y_val = _checks.check_data(x_val, y_val, sizes, names=("x_val", "y_val"))
+    return params, (x, y, x_val, y_val), _checks.check_epochs(epochs)
+
+
+def train_gradient_descent(
+    params,
+    x,
+    y,
+    x_val,
+    y_val,
+    *,
+    epochs: int,
+    learning_rate: float,
+    layer: Callable = tanh_layer,
+    progress: Callable[[int, int, float], None] | None = None,
+    chunk_epochs: int = 500,
+) -> TrainResult:
+    """Train with the lecture's update ``p - learning_rate * g`` on every leaf.
+
+    ``progress(epochs_done, epochs, train_loss)``, if given, is called after each chunk of
+    ``chunk_epochs`` epochs; without it the whole run is a single compiled call. The learning
+    rate is traced, so changing it does not recompile.
+    """
+    params, data, epochs = _prepare(params, x, y, x_val, y_val, epochs)
+    learning_rate = jnp.float32(_checks.check_learning_rate(learning_rate))
+    return _train(
+        _GradientDescent(), learning_rate, params, data, epochs, layer, progress, chunk_epochs
+    )
+
+
+def train_optax(
+    params,
+    optimizer: optax.GradientTransformation,
+    x,
+    y,
+    x_val,
+    y_val,
+    *,
+    epochs: int,
+    layer: Callable = tanh_layer,
+    progress: Callable[[int, int, float], None] | None = None,
+    chunk_epochs: int = 500,
+) -> TrainResult:
+    """Train with any optax optimizer (``optax.sgd``, ``optax.adam``, ``optax.chain(...)``).
+
+    Pass the same optimizer object to reuse the compiled program; ``progress`` and
+    ``chunk_epochs`` are as for :func:`train_gradient_descent`.
+    """
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError(
+            f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}"
+        )
+    params, data, epochs = _prepare(params, x, y, x_val, y_val, epochs)
+    rule = _Optax(optimizer)
+    return _train(rule, optimizer.init(params), params, data, epochs, layer, progress, chunk_epochs)

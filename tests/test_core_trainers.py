@@ -1,0 +1,253 @@
+"""The compiled trainers against the lecture's figures and a step-by-step transcription."""
+
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import nnreg.core as core
+
+
+def lecture_loop(params, x, y, x_val, y_val, epochs, update):
+    """The lecture's per-epoch Python loop: record losses, then update."""
+
+    def loss_fn(params, x, y):
+        *hidden, last = params
+        for layer in hidden:
+            x = jnp.tanh(x @ layer["W"] + layer["b"])
+        return jnp.mean((x @ last["W"] + last["b"] - y) ** 2)
+
+    grad_fn = jax.jit(jax.grad(loss_fn))
+    loss_fn = jax.jit(loss_fn)
+    train_loss, val_loss = np.empty(epochs), np.empty(epochs)
+    state = None
+    for i in range(epochs):
+        train_loss[i] = loss_fn(params, x, y)
+        val_loss[i] = loss_fn(params, x_val, y_val)
+        params, state = update(params, grad_fn(params, x, y), state)
+    return params, train_loss, val_loss
+
+
+def gd_update(lr):
+    return lambda p, g, state: (jax.tree.map(lambda a, b: a - lr * b, p, g), state)
+
+
+def optax_update(optimizer, params):
+    def update(p, g, state):
+        state = optimizer.init(params) if state is None else state
+        updates, state = optimizer.update(g, state, p)
+        return optax.apply_updates(p, updates), state
+
+    return update
+
+
+@pytest.fixture(scope="module")
+def lecture_data():
+    # The lecture's own setup: validation data drawn with the training seed.
+    x, y = core.generate_data(seed=core.LECTURE_SEED)
+    return x, y, x, y
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("method", "expected"), [("gd", 0.05290), ("sgd", 0.05290), ("adam", 0.03739)]
+)
+def test_lecture_validation_mse(lecture_data, method, expected):
+    params = core.init_params()
+    if method == "gd":
+        result = core.train_gradient_descent(params, *lecture_data, epochs=4000, learning_rate=1e-3)
+    else:
+        optimizer = {"sgd": optax.sgd, "adam": optax.adam}[method](1e-3)
+        result = core.train_optax(params, optimizer, *lecture_data, epochs=4000)
+    assert result.final_val_loss == pytest.approx(expected, abs=2e-4)
+    assert not result.diverged
+    assert result.train_loss.shape == result.val_loss.shape == (4000,)
+    assert result.val_loss[-1] > result.final_val_loss  # recorded before the last update
+
+
+@pytest.mark.slow
+def test_gradient_descent_and_optax_sgd_agree(lecture_data):
+    params = core.init_params()
+    gd = core.train_gradient_descent(params, *lecture_data, epochs=4000, learning_rate=1e-3)
+    sgd = core.train_optax(params, optax.sgd(1e-3), *lecture_data, epochs=4000)
+    for a, b in zip(jax.tree.leaves(gd.params), jax.tree.leaves(sgd.params), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "seed", "method"),
+    [
+        ((1, 10, 10, 10, 1), 7, "gd"),
+        ((1, 6, 1), 11, "sgd"),
+        ((2, 5, 4, 3), 3, "adam"),
+        ((1, 10, 10, 10, 1), 42, "adam"),
+    ],
+)
+def test_trainers_follow_the_lecture_step_by_step(sizes, seed, method):
+    rng = np.random.RandomState(seed)
+    n = 64
+    x = rng.uniform(0, 5, size=(n, sizes[0])).astype(np.float32)
+    x_val = rng.uniform(0, 5, size=(32, sizes[0])).astype(np.float32)
+    # A smooth target, as in the lecture: fitting pure noise makes Adam chaotic enough that
+    # float32 rounding differences between two correct programs grow past 1e-6.
+    y, y_val = (
+        np.sin(a.sum(axis=1, keepdims=True)) * np.ones((1, sizes[-1]), np.float32)
+        + 0.1 * rng.normal(size=(len(a), sizes[-1])).astype(np.float32)
+        for a in (x, x_val)
+    )
+    params = core.init_params(sizes, seed=seed)
+    epochs = 150
+    if method == "gd":
+        result = core.train_gradient_descent(
+            params, x, y, x_val, y_val, epochs=epochs, learning_rate=0.003
+        )
+        update = gd_update(0.003)
+    else:
+        optimizer = {"sgd": optax.sgd, "adam": optax.adam}[method](0.003)
+        result = core.train_optax(params, optimizer, x, y, x_val, y_val, epochs=epochs)
+        update = optax_update(optimizer, params)
+    ref_params, ref_train, ref_val = lecture_loop(params, x, y, x_val, y_val, epochs, update)
+    np.testing.assert_allclose(result.train_loss, ref_train, atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(result.val_loss, ref_val, atol=1e-6, rtol=1e-6)
+    for a, b in zip(jax.tree.leaves(result.params), jax.tree.leaves(ref_params), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=1e-6)
+
+
+def test_progress_chunks_give_the_same_run_as_one_program():
+    x, y = core.generate_data(data_size=100)
+    x_val, y_val = core.generate_data(data_size=100, seed=core.VALIDATION_SEED)
+    params = core.init_params()
+    optimizer = optax.adam(1e-2)
+    whole = core.train_optax(params, optimizer, x, y, x_val, y_val, epochs=250)
+    seen = []
+    chunked = core.train_optax(
+        params,
+        optimizer,
+        x,
+        y,
+        x_val,
+        y_val,
+        epochs=250,
+        progress=lambda done, total, loss: seen.append((done, total)),
+        chunk_epochs=100,
+    )
+    assert seen == [(100, 250), (200, 250), (250, 250)]
+    np.testing.assert_allclose(chunked.val_loss, whole.val_loss, rtol=1e-6)
+    assert chunked.final_val_loss == pytest.approx(whole.final_val_loss, rel=1e-6)
+
+
+def count_compiles(caplog, run):
+    caplog.clear()
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        run()
+    return sum(r.getMessage().startswith("Compiling jit(_run_epochs)") for r in caplog.records)
+
+
+def test_second_call_with_same_optimizer_does_not_recompile(caplog):
+    x, y = core.generate_data(data_size=40)
+    params = core.init_params()
+    optimizer = optax.adam(1e-3)
+
+    def run():
+        core.train_optax(params, optimizer, x, y, x, y, epochs=30)
+
+    assert count_compiles(caplog, run) == 1  # the check itself can see a compilation
+    assert count_compiles(caplog, run) == 0
+
+
+def test_new_learning_rate_does_not_recompile_gradient_descent(caplog):
+    x, y = core.generate_data(data_size=40)
+    params = core.init_params()
+
+    def run(lr):
+        return lambda: core.train_gradient_descent(params, x, y, x, y, epochs=31, learning_rate=lr)
+
+    assert count_compiles(caplog, run(1e-3)) == 1
+    assert count_compiles(caplog, run(5e-3)) == 0
+
+
+def test_divergence_is_reported_with_its_epoch():
+    x, y = core.generate_data(data_size=100)
+    result = core.train_gradient_descent(
+        core.init_params(), x, y, x, y, epochs=200, learning_rate=50.0
+    )
+    assert result.diverged
+    epoch = result.diverged_epoch
+    assert 0 < epoch < 200
+    assert np.isfinite(result.train_loss[:epoch]).all()
+    assert not np.isfinite(result.train_loss[epoch]) or not np.isfinite(result.val_loss[epoch])
+
+
+def test_a_sane_run_does_not_diverge_and_improves():
+    x, y = core.generate_data(data_size=100)
+    result = core.train_optax(core.init_params(), optax.adam(1e-2), x, y, x, y, epochs=300)
+    assert not result.diverged and result.diverged_epoch is None
+    assert result.final_train_loss < result.train_loss[0] / 5
+
+
+def test_optax_chain_is_accepted():
+    x, y = core.generate_data(data_size=50)
+    optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-2))
+    result = core.train_optax(core.init_params(), optimizer, x, y, x, y, epochs=50)
+    assert result.final_train_loss < result.train_loss[0]
+
+
+def _good():
+    x, y = core.generate_data(data_size=20)
+    return core.init_params(), x, y
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error", "message"),
+    [
+        (lambda p, x, y: (p, x, y[:-1]), ValueError, "rows"),
+        (lambda p, x, y: (p, x.ravel(), y), ValueError, "2-D"),
+        (lambda p, x, y: (p, x, y.ravel()), ValueError, "2-D"),
+        (lambda p, x, y: (p, np.hstack([x, x]), y), ValueError, "input size"),
+        (lambda p, x, y: (p, x, np.hstack([y, y])), ValueError, "output size"),
+        (lambda p, x, y: (p, np.where(x > 4, np.nan, x), y), ValueError, "NaN"),
+        (lambda p, x, y: (p, x, np.where(y > 1, np.inf, y)), ValueError, "infinite"),
+        (lambda p, x, y: (p, x.astype(bool), y), TypeError, "dtype"),
+        (
+            lambda p, x, y: (
+                p[:1] + [{"W": np.ones((7, 10)), "b": np.ones((1, 10))}] + p[2:],
+                x,
+                y,
+            ),
+            ValueError,
+            "previous layer",
+        ),
+        (lambda p, x, y: ([{"W": p[0]["W"]}], x, y), TypeError, "'W' and 'b'"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_named_problem(mutate, error, message):
+    params, x, y = mutate(*_good())
+    with pytest.raises(error, match=message):
+        core.train_gradient_descent(params, x, y, x, y, epochs=3, learning_rate=1e-3)
+    with pytest.raises(error, match=message):
+        core.train_optax(params, optax.sgd(1e-3), x, y, x, y, epochs=3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"epochs": 0, "learning_rate": 1e-3}, ValueError),
+        ({"epochs": 2.0, "learning_rate": 1e-3}, TypeError),
+        ({"epochs": 5, "learning_rate": 0.0}, ValueError),
+        ({"epochs": 5, "learning_rate": -1e-3}, ValueError),
+        ({"epochs": 5, "learning_rate": float("nan")}, ValueError),
+    ],
+)
+def test_bad_epochs_and_learning_rate(kwargs, error):
+    params, x, y = _good()
+    with pytest.raises(error, match="epochs|learning_rate"):
+        core.train_gradient_descent(params, x, y, x, y, **kwargs)
+
+
+def test_train_optax_rejects_a_non_optimizer():
+    params, x, y = _good()
+    with pytest.raises(TypeError, match="GradientTransformation"):
+        core.train_optax(params, lambda g: g, x, y, x, y, epochs=3)
