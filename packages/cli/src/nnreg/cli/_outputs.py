@@ -1,0 +1,57 @@
+"""Where results go: checked before any training starts, written whole or not at all."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ._app import CommandError
+
+
+def prepare_out_dir(path):
+    """Create ``path`` if needed and prove it writable now, not after minutes of training."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise CommandError(f"cannot write to --out {path}: {err.strerror or err}") from None
+    return out
+
+
+def check_json_target(path):
+    if path is None or path == "-":
+        return
+    target = Path(path)
+    parent = target.parent
+    if not parent.is_dir():
+        raise CommandError(f"cannot write --json {path}: folder {parent} does not exist")
+    if target.is_dir():
+        raise CommandError(f"cannot write --json {path}: it is a folder")
+    if not os.access(parent, os.W_OK):
+        raise CommandError(f"cannot write --json {path}: folder {parent} is not writable")
+
+
+def write_atomically(path, write):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path, text):
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        write_atomically(path, lambda file: file.write(text.encode()))
+    except OSError as err:
+        raise CommandError(f"cannot write {path}: {err.strerror or err}") from None
