@@ -251,3 +251,50 @@ def test_train_optax_rejects_a_non_optimizer():
     params, x, y = _good()
     with pytest.raises(TypeError, match="GradientTransformation"):
         core.train_optax(params, lambda g: g, x, y, x, y, epochs=3)
+
+
+def overfitting_problem():
+    # Few noisy points and a wide network: the validation loss falls, then rises.
+    rng = np.random.RandomState(0)
+    x = rng.uniform(0, 5, size=(16, 1))
+    x_val = rng.uniform(0, 5, size=(200, 1))
+    y, y_val = (np.sin(a) + 0.4 * rng.normal(size=a.shape) for a in (x, x_val))
+    return core.init_params((1, 64, 64, 1), seed=1), x, y, x_val, y_val
+
+
+def test_patience_stops_early_and_keeps_the_best_parameters():
+    params, *data = overfitting_problem()
+    result = core.train_optax(params, optax.adam(0.02), *data, epochs=5000, patience=100)
+    assert result.stopped_early
+    epochs_run = len(result.val_loss)
+    assert epochs_run < 5000
+    assert result.best_epoch is not None and epochs_run - result.best_epoch > 100
+    assert result.final_val_loss == pytest.approx(float(np.min(result.val_loss)), rel=1e-6)
+    assert result.final_val_loss == pytest.approx(result.val_loss[result.best_epoch], rel=1e-6)
+    x_val, y_val = data[2], data[3]
+    assert float(core.mse(result.params, x_val, y_val)) == pytest.approx(
+        result.final_val_loss, rel=1e-5
+    )
+    assert result.val_loss[-1] > result.final_val_loss
+
+
+def test_patience_that_never_runs_out_trains_every_epoch():
+    x, y = core.generate_data(data_size=100)
+    x_val, y_val = core.generate_data(data_size=100, seed=core.VALIDATION_SEED)
+    params = core.init_params()
+    plain = core.train_gradient_descent(params, x, y, x_val, y_val, epochs=300, learning_rate=1e-3)
+    patient = core.train_gradient_descent(
+        params, x, y, x_val, y_val, epochs=300, learning_rate=1e-3, patience=1000
+    )
+    assert not patient.stopped_early and len(patient.val_loss) == 300
+    np.testing.assert_allclose(patient.val_loss, plain.val_loss, rtol=1e-6)
+    # Gradient descent at this rate still improves every epoch: the best are the final ones.
+    assert patient.best_epoch == 300
+    assert patient.final_val_loss == pytest.approx(plain.final_val_loss, rel=1e-6)
+
+
+@pytest.mark.parametrize(("patience", "error"), [(0, ValueError), (2.5, TypeError)])
+def test_bad_patience(patience, error):
+    params, x, y = _good()
+    with pytest.raises(error, match="patience"):
+        core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=5, patience=patience)

@@ -91,6 +91,14 @@ def check_learning_rate(learning_rate):
     return float(learning_rate)
 
 
+def check_patience(patience):
+    if isinstance(patience, bool) or not isinstance(patience, numbers.Integral):
+        raise TypeError(f"patience must be an int, got {patience!r}")
+    if patience < 1:
+        raise ValueError(f"patience must be at least 1, got {patience}")
+    return int(patience)
+
+
 def _float_array(value, name):
     try:
         a = np.asarray(value)

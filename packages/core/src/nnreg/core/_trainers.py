@@ -8,6 +8,7 @@ second run with the same rule, layer and shapes reuses the compiled program.
 import dataclasses
 import functools
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -23,9 +24,12 @@ class TrainResult:
     """What a training run produced.
 
     ``train_loss[i]`` and ``val_loss[i]`` are the losses of the parameters *before* update
-    ``i``, as the lecture records them; ``final_train_loss``/``final_val_loss`` are those of
-    the returned ``params``. ``diverged_epoch`` is the first epoch whose loss is NaN or
-    infinite (``epochs`` when only the final parameters are), else ``None``.
+    ``i``, as the lecture records them, for every epoch run; ``final_train_loss`` and
+    ``final_val_loss`` are those of the returned ``params``. ``diverged_epoch`` is the first
+    epoch whose loss is NaN or infinite (the number of epochs run when only the final
+    parameters are), else ``None``. With ``patience``, ``params`` are the best seen:
+    ``best_epoch`` is ``i`` for the parameters before update ``i`` (the number of epochs run
+    for the final ones), and ``stopped_early`` says whether training ended before ``epochs``.
     """
 
     params: list
@@ -34,6 +38,8 @@ class TrainResult:
     final_train_loss: float
     final_val_loss: float
     diverged_epoch: int | None
+    best_epoch: int | None = None
+    stopped_early: bool = False
 
     @property
     def diverged(self) -> bool:
@@ -59,51 +65,86 @@ class _Optax:
         return optax.apply_updates(params, updates), opt_state
 
 
+class _Best(NamedTuple):
+    """The parameters with the lowest validation loss seen so far, and when they were seen."""
+
+    val_loss: jax.Array
+    epoch: jax.Array
+    params: list
+
+
+def _keep_better(best, val_loss, epoch, params):
+    improved = val_loss < best.val_loss  # NaN never improves
+    candidate = _Best(val_loss, epoch, params)
+    return jax.tree.map(lambda new, old: jnp.where(improved, new, old), candidate, best)
+
+
 @functools.partial(jax.jit, static_argnames=("rule", "layer", "length"))
-def _run_epochs(params, rule_state, data, *, rule, layer, length):
+def _run_epochs(params, rule_state, best, first_epoch, data, *, rule, layer, length):
     x, y, x_val, y_val = data
 
-    def epoch(carry, _):
-        params, rule_state = carry
+    def epoch(carry, epoch_index):
+        params, rule_state, best = carry
         train_loss, grads = jax.value_and_grad(mse)(params, x, y, layer)
         val_loss = mse(params, x_val, y_val, layer)
+        if best is not None:
+            best = _keep_better(best, val_loss, epoch_index, params)
         params, rule_state = rule.step(params, grads, rule_state)
-        return (params, rule_state), (train_loss, val_loss)
+        return (params, rule_state, best), (train_loss, val_loss)
 
-    (params, rule_state), (train_loss, val_loss) = jax.lax.scan(
-        epoch, (params, rule_state), length=length
+    epochs = first_epoch + jnp.arange(length)
+    (params, rule_state, best), (train_loss, val_loss) = jax.lax.scan(
+        epoch, (params, rule_state, best), epochs
     )
     end_losses = jnp.stack([mse(params, x, y, layer), mse(params, x_val, y_val, layer)])
-    return params, rule_state, train_loss, val_loss, end_losses
+    if best is not None:
+        best = _keep_better(best, end_losses[1], first_epoch + length, params)
+    return params, rule_state, best, train_loss, val_loss, end_losses
 
 
-def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs):
-    if progress is None:
-        chunk_epochs = epochs
-    elif isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
+def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs, patience):
+    if isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
         raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
+    best = None
+    if patience is not None:
+        patience = _checks.check_patience(patience)
+        chunk_epochs = min(chunk_epochs, patience)
+        best = _Best(jnp.float32(jnp.inf), jnp.int32(0), params)
+    elif progress is None:
+        chunk_epochs = epochs  # nothing to report or decide between chunks: one program
     train_chunks, val_chunks = [], []
     done = 0
     while done < epochs:
         length = min(chunk_epochs, epochs - done)
-        params, rule_state, train_loss, val_loss, end_losses = _run_epochs(
-            params, rule_state, data, rule=rule, layer=layer, length=length
+        params, rule_state, best, train_loss, val_loss, end_losses = _run_epochs(
+            params, rule_state, best, jnp.int32(done), data, rule=rule, layer=layer, length=length
         )
         train_chunks.append(train_loss)
         val_chunks.append(val_loss)
         done += length
         if progress is not None:
             progress(done, epochs, float(end_losses[0]))
+        if best is not None and done - int(best.epoch) > patience:
+            break
     train_loss = np.asarray(jnp.concatenate(train_chunks))
     val_loss = np.asarray(jnp.concatenate(val_chunks))
     final_train, final_val = (float(v) for v in np.asarray(end_losses))
+    diverged_epoch = _first_non_finite(train_loss, val_loss, final_train, final_val)
+    best_epoch = None
+    if best is not None:
+        best_epoch = int(best.epoch)
+        params = best.params
+        if best_epoch < done:
+            final_train, final_val = float(train_loss[best_epoch]), float(val_loss[best_epoch])
     return TrainResult(
         params=params,
         train_loss=train_loss,
         val_loss=val_loss,
         final_train_loss=final_train,
         final_val_loss=final_val,
-        diverged_epoch=_first_non_finite(train_loss, val_loss, final_train, final_val),
+        diverged_epoch=diverged_epoch,
+        best_epoch=best_epoch,
+        stopped_early=done < epochs,
     )
 
 
@@ -135,17 +176,28 @@ def train_gradient_descent(
     layer: Callable = tanh_layer,
     progress: Callable[[int, int, float], None] | None = None,
     chunk_epochs: int = 500,
+    patience: int | None = None,
 ) -> TrainResult:
     """Train with the lecture's update ``p - learning_rate * g`` on every leaf.
 
     ``progress(epochs_done, epochs, train_loss)``, if given, is called after each chunk of
-    ``chunk_epochs`` epochs; without it the whole run is a single compiled call. The learning
-    rate is traced, so changing it does not recompile.
+    ``chunk_epochs`` epochs; without it the whole run is a single compiled call. With
+    ``patience``, training stops once the validation loss has not improved for that many
+    epochs (checked between chunks of at most ``patience`` epochs) and the best parameters
+    are returned. The learning rate is traced, so changing it does not recompile.
     """
     params, data, epochs = _prepare(params, x, y, x_val, y_val, epochs)
     learning_rate = jnp.float32(_checks.check_learning_rate(learning_rate))
     return _train(
-        _GradientDescent(), learning_rate, params, data, epochs, layer, progress, chunk_epochs
+        _GradientDescent(),
+        learning_rate,
+        params,
+        data,
+        epochs,
+        layer,
+        progress,
+        chunk_epochs,
+        patience,
     )
 
 
@@ -161,11 +213,12 @@ def train_optax(
     layer: Callable = tanh_layer,
     progress: Callable[[int, int, float], None] | None = None,
     chunk_epochs: int = 500,
+    patience: int | None = None,
 ) -> TrainResult:
     """Train with any optax optimizer (``optax.sgd``, ``optax.adam``, ``optax.chain(...)``).
 
-    Pass the same optimizer object to reuse the compiled program; ``progress`` and
-    ``chunk_epochs`` are as for :func:`train_gradient_descent`.
+    Pass the same optimizer object to reuse the compiled program; ``progress``,
+    ``chunk_epochs`` and ``patience`` are as for :func:`train_gradient_descent`.
     """
     if not isinstance(optimizer, optax.GradientTransformation):
         raise TypeError(
@@ -173,4 +226,6 @@ def train_optax(
         )
     params, data, epochs = _prepare(params, x, y, x_val, y_val, epochs)
     rule = _Optax(optimizer)
-    return _train(rule, optimizer.init(params), params, data, epochs, layer, progress, chunk_epochs)
+    return _train(
+        rule, optimizer.init(params), params, data, epochs, layer, progress, chunk_epochs, patience
+    )
