@@ -5,7 +5,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._app import CommandError
+from nnreg.core._atomic import write_atomically
+
+from ._args import CommandError
 
 
 def prepare_out_dir(path):
@@ -31,19 +33,6 @@ def check_json_target(path):
         raise CommandError(f"cannot write --json {path}: it is a folder")
     if not os.access(parent, os.W_OK):
         raise CommandError(f"cannot write --json {path}: folder {parent} is not writable")
-
-
-def write_atomically(path, write):
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_text(path, text):

@@ -7,7 +7,7 @@ matplotlib.use("Agg")  # no display needed; must precede pyplot's import
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ._outputs import write_atomically  # noqa: E402
+from nnreg.core._atomic import write_atomically  # noqa: E402
 
 # Gradient descent and Optax SGD trace the same curve; line styles keep both visible.
 LINE_STYLES = ("-", "--", "-.", ":")
@@ -23,7 +23,7 @@ def plot_validation_loss(results, path):
     ax.set_ylabel("validation MSE")
     ax.set_title("Validation loss per epoch")
     ax.legend()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_fits(results, x, y, path):
@@ -41,7 +41,7 @@ def plot_fits(results, x, y, path):
     ax.set_ylabel("y")
     ax.set_title("Fitted models")
     ax.legend()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _label(result):
@@ -49,9 +49,26 @@ def _label(result):
     return f"{result.method}{suffix}: val MSE {result.val_mse:.4f}"
 
 
-def _save(fig, path):
+def save_figure(fig, path):
     fig.tight_layout()
     try:
         write_atomically(path, lambda file: fig.savefig(file, format="png", dpi=110))
     finally:
         plt.close(fig)
+
+
+def plot_sweep(result, path, title):
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ok = ~result.diverged
+    ax.scatter(
+        result.learning_rates[ok], result.final_val_loss[ok], s=14, alpha=0.6, label="member"
+    )
+    rates = np.unique(result.learning_rates[ok])
+    means = [np.mean(result.final_val_loss[(result.learning_rates == lr) & ok]) for lr in rates]
+    ax.plot(rates, means, "-o", color="black", label="mean over seeds")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("validation MSE")
+    ax.set_title(f"Sweep: {title}")
+    ax.legend()
+    save_figure(fig, path)

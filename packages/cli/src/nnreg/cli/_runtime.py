@@ -41,3 +41,27 @@ def environment_info():
         "device": device.device_kind,
         "device_count": jax.device_count(),
     }
+
+
+def usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def split_host_cpu(devices):
+    """Expose the host CPU to JAX as ``devices`` devices, so sharded work uses every core.
+
+    XLA runs each CPU device's program on its own thread, while one device runs the small
+    per-member matmuls of an ensemble mostly on one core. Must run before JAX starts its
+    backends; an explicit ``--xla_force_host_platform_device_count`` is left as it is
+    unless ``devices`` was asked for explicitly (the caller decides).
+    """
+    import jax
+
+    jax.config.update("jax_num_cpu_devices", devices)
+
+
+def cpu_device_count_forced_by_xla_flags():
+    return "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")

@@ -1,0 +1,41 @@
+"""The ``nnreg fit --plot`` figure: the fitted curve for one input, else predicted vs actual."""
+
+import numpy as np
+
+from ._plots import plt, save_figure
+
+
+def plot_fit(model, x, y, path):
+    report = model.report_
+    is_val = np.zeros(len(y), bool)
+    is_val[report.val_rows] = True
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    if x.shape[1] == 1:
+        _curve(ax, model, x[:, 0], y, is_val)
+    else:
+        _predicted_vs_actual(ax, model, x, y, is_val)
+    ax.set_title(
+        f"nnreg fit of {model.y_column_}: train MSE {report.train_mse:.5g}, "
+        f"validation MSE {report.val_mse:.5g}"
+    )
+    ax.legend()
+    save_figure(fig, path)
+
+
+def _curve(ax, model, x, y, is_val):
+    ax.scatter(x[~is_val], y[~is_val], s=10, color="0.55", label="training rows")
+    ax.scatter(x[is_val], y[is_val], s=14, color="tab:orange", label="validation rows")
+    grid = np.linspace(x.min(), x.max(), 400)
+    ax.plot(grid, model.predict(grid), color="tab:blue", linewidth=2, label="fitted curve")
+    ax.set_xlabel(model.x_columns_[0])
+    ax.set_ylabel(model.y_column_)
+
+
+def _predicted_vs_actual(ax, model, x, y, is_val):
+    predicted = model.predict(x)
+    ax.scatter(y[~is_val], predicted[~is_val], s=10, color="0.55", label="training rows")
+    ax.scatter(y[is_val], predicted[is_val], s=14, color="tab:orange", label="validation rows")
+    low, high = min(y.min(), predicted.min()), max(y.max(), predicted.max())
+    ax.plot([low, high], [low, high], color="tab:blue", linewidth=1, label="perfect prediction")
+    ax.set_xlabel(f"actual {model.y_column_}")
+    ax.set_ylabel(f"predicted {model.y_column_}")

@@ -1,0 +1,145 @@
+"""train_ensemble and `nnreg sweep`: every member equals the same run trained alone."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import optax
+import pytest
+
+import nnreg.core as core
+
+NNREG = Path(sys.executable).with_name("nnreg")
+FOUR_CPU_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+
+
+@pytest.fixture(scope="module")
+def problem():
+    x, y = core.generate_data(data_size=120)
+    x_val, y_val = core.generate_data(data_size=120, seed=core.VALIDATION_SEED)
+    return x, y, x_val, y_val
+
+
+def single_run(problem, optimizer, seed, lr, epochs):
+    params = core.init_params(seed=seed)
+    if optimizer is None:
+        return core.train_gradient_descent(params, *problem, epochs=epochs, learning_rate=lr)
+    return core.train_optax(params, optimizer(lr), *problem, epochs=epochs)
+
+
+@pytest.mark.parametrize("optimizer", [None, optax.sgd, optax.adam], ids=["gd", "sgd", "adam"])
+def test_members_equal_single_runs(problem, optimizer):
+    seeds, lrs = [3, 1234, 3], [1e-3, 3e-3, 1e-2]
+    result = core.train_ensemble(
+        *problem, seeds=seeds, learning_rates=lrs, epochs=300, optimizer=optimizer
+    )
+    assert result.train_loss.shape == result.val_loss.shape == (3, 300)
+    for i, (seed, lr) in enumerate(zip(seeds, lrs, strict=True)):
+        alone = single_run(problem, optimizer, seed, lr, 300)
+        assert result.final_val_loss[i] == pytest.approx(alone.final_val_loss, abs=1e-4)
+        np.testing.assert_allclose(result.val_loss[i], alone.val_loss, rtol=1e-4, atol=1e-5)
+        member = result.member_params(i)
+        np.testing.assert_allclose(member[0]["W"], alone.params[0]["W"], atol=1e-4)
+    assert not result.diverged.any()
+
+
+def test_a_diverging_member_does_not_spoil_the_others(problem):
+    result = core.train_ensemble(*problem, seeds=[1, 1], learning_rates=[1e-3, 50.0], epochs=100)
+    assert result.diverged.tolist() == [False, True]
+    assert result.diverged_epoch[0] == -1 and 0 <= result.diverged_epoch[1] < 100
+    assert np.isfinite(result.final_val_loss[0])
+
+
+def test_progress_is_reported_between_chunks(problem):
+    seen = []
+    core.train_ensemble(
+        *problem, seeds=[1, 2], learning_rates=1e-3, epochs=25, optimizer=optax.adam,
+        progress=lambda done, total, loss: seen.append((done, total)), chunk_epochs=10,
+    )  # fmt: skip
+    assert seen == [(10, 25), (20, 25), (25, 25)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"seeds": [], "learning_rates": 1e-3}, ValueError),
+        ({"seeds": [1.5], "learning_rates": 1e-3}, ValueError),
+        ({"seeds": [1, 2], "learning_rates": [1e-3, -1.0]}, ValueError),
+        ({"seeds": [1, 2], "learning_rates": [1e-3, 1e-3, 1e-3]}, ValueError),
+        ({"seeds": [1], "learning_rates": 1e-3, "epochs": 0}, ValueError),
+    ],
+)
+def test_bad_arguments(problem, kwargs, error):
+    with pytest.raises(error):
+        core.train_ensemble(*problem, **{"epochs": 5, **kwargs})
+
+
+def run_with_four_devices(code):
+    env = {**os.environ, **FOUR_CPU_DEVICES}
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_six_members_sharded_over_four_devices_equal_single_runs():
+    report = run_with_four_devices(
+        """
+        import json, jax, optax
+        import nnreg.core as core
+        x, y = core.generate_data(data_size=120)
+        xv, yv = core.generate_data(data_size=120, seed=core.VALIDATION_SEED)
+        seeds, lrs = [10, 11, 12, 13, 14, 15], [1e-3, 3e-3, 1e-2, 1e-3, 3e-3, 1e-2]
+        ens = core.train_ensemble(x, y, xv, yv, seeds=seeds, learning_rates=lrs,
+                                  epochs=200, optimizer=optax.adam)
+        alone = [core.train_optax(core.init_params(seed=s), optax.adam(lr), x, y, xv, yv,
+                                  epochs=200).final_val_loss for s, lr in zip(seeds, lrs)]
+        print(json.dumps({"devices": ens.devices, "jax_devices": jax.device_count(),
+                          "ensemble": ens.final_val_loss.tolist(), "alone": alone}))
+        """
+    )
+    assert report["jax_devices"] == report["devices"] == 4
+    np.testing.assert_allclose(report["ensemble"], report["alone"], atol=1e-4)
+
+
+def test_sweep_command_on_four_devices(tmp_path):
+    env = {**os.environ, **FOUR_CPU_DEVICES, "NNREG_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run(
+        [str(NNREG), "sweep", "--optimizer", "sgd", "--seeds", "3", "--lrs", "0.001,0.01,80",
+         "--epochs", "150", "--json", "-", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert document["devices"] == 4
+    assert document["config"]["seed"] == 1234 and document["config"]["val_seed"] != 1234
+    assert document["seconds"] > 0
+    results = document["results"]
+    assert len(results) == 9
+    assert [r["seed"] for r in results] == [1234, 1235, 1236] * 3
+    assert [r["learning_rate"] for r in results] == [0.001] * 3 + [0.01] * 3 + [80.0] * 3
+    assert all(r["diverged"] for r in results[6:]) and not any(r["diverged"] for r in results[:6])
+    # Member 1235 at 0.01 trained alone must give the same validation MSE.
+    x, y = core.generate_data()
+    x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
+    alone = core.train_optax(core.init_params(seed=1235), optax.sgd(0.01), x, y, x_val, y_val,
+                             epochs=150)  # fmt: skip
+    assert results[4]["val_mse"] == pytest.approx(alone.final_val_loss, abs=1e-4)
+    assert "diverged" in run.stderr and "4 device(s)" in run.stderr
+    image = matplotlib.image.imread(tmp_path / "sweep.png")
+    assert image.ndim == 3 and image.shape[1] > 300
+
+
+def test_sweep_rejects_bad_learning_rates(tmp_path):
+    run = subprocess.run(
+        [str(NNREG), "sweep", "--lrs", "0.01,fast", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "--lrs" in run.stderr and "Traceback" not in run.stderr

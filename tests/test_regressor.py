@@ -1,0 +1,170 @@
+"""nnreg.core.Regressor: fit, predict in the data's units, the model file, early stopping."""
+
+import importlib.metadata
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import nnreg.core as core
+
+FAST = {"epochs": 60, "patience": None}
+
+
+def curve_data(rows=80, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 5, (rows, 2))
+    y = np.sqrt(x[:, 0]) + np.sin(x[:, 1]) + 0.1 * rng.normal(size=rows)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    x, y = curve_data()
+    return core.Regressor(**FAST).fit(x, y, x_columns=["a", "b"], y_column="target"), x, y
+
+
+def test_fit_reports_errors_in_the_data_units(fitted):
+    model, x, y = fitted
+    report = model.report_
+    assert (report.n_train, report.n_val) == (64, 16)
+    assert len(report.val_rows) == 16 and len(set(report.val_rows)) == 16
+    assert report.epochs_run == report.max_epochs == 60
+    assert not report.stopped_early and report.best_epoch is None
+    assert report.stop_reason == "reached the limit of 60 epochs"
+    assert report.train_loss.shape == report.val_loss.shape == (60,)
+    train = np.setdiff1d(np.arange(len(y)), report.val_rows)
+    prediction = model.predict(x)
+    assert prediction.shape == (80,)
+    assert report.train_mse == pytest.approx(np.mean((prediction[train] - y[train]) ** 2))
+    assert report.val_mse == pytest.approx(
+        np.mean((prediction[report.val_rows] - y[report.val_rows]) ** 2)
+    )
+    assert report.train_mse < np.var(y)  # it learnt something in 60 epochs
+    assert (model.x_columns_, model.y_column_) == (("a", "b"), "target")
+
+
+def test_predictions_come_back_in_the_targets_units():
+    # Standardisation makes the fit blind to units: dollars or cents give the same model.
+    x, y = curve_data()
+    plain = core.Regressor(**FAST).fit(x, y).predict(x)
+    rescaled = core.Regressor(**FAST).fit(1000 * x - 7, 250 * y + 40).predict(1000 * x - 7)
+    np.testing.assert_allclose(rescaled, 250 * plain + 40, rtol=1e-4, atol=1e-3)
+
+
+def test_same_seed_same_model_other_seed_other_split():
+    x, y = curve_data()
+    first = core.Regressor(**FAST, seed=3).fit(x, y)
+    again = core.Regressor(**FAST, seed=3).fit(x, y)
+    other = core.Regressor(**FAST, seed=4).fit(x, y)
+    np.testing.assert_array_equal(first.predict(x), again.predict(x))
+    assert not np.array_equal(first.report_.val_rows, other.report_.val_rows)
+
+
+def test_patience_stops_early_and_keeps_the_best_parameters():
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0, 5, (30, 1)), rng.normal(size=30)  # pure noise: overfits at once
+    model = core.Regressor(learning_rate=0.1, weight_decay=0, patience=10, epochs=2000)
+    report = model.fit(x, y).report_
+    assert report.stopped_early and report.epochs_run < 2000
+    assert 10 < report.epochs_run - report.best_epoch <= 20
+    assert "early stopping" in report.stop_reason
+    val = report.val_rows
+    best_val_loss = report.val_loss[report.best_epoch]
+    assert best_val_loss == pytest.approx(report.val_loss.min())
+    assert np.mean((model.predict(x[val]) - y[val]) ** 2) == pytest.approx(report.val_mse)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+def test_every_optimizer_trains(optimizer):
+    x, y = curve_data()
+    model = core.Regressor(optimizer=optimizer, **FAST).fit(x, y)
+    assert model.report_.train_loss[-1] < model.report_.train_loss[0]
+
+
+def test_gd_and_sgd_take_the_same_steps():
+    x, y = curve_data()
+    gd = core.Regressor(optimizer="gd", **FAST).fit(x, y).predict(x)
+    sgd = core.Regressor(optimizer="sgd", **FAST).fit(x, y).predict(x)
+    np.testing.assert_array_equal(gd, sgd)
+
+
+def test_save_and_load_round_trip(fitted, tmp_path):
+    model, x, _ = fitted
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = core.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert (loaded.x_columns_, loaded.y_column_, loaded.hidden) == (
+        ("a", "b"),
+        "target",
+        (10, 10, 10),
+    )
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_model_file_is_plain_npz_with_every_field(fitted, tmp_path):
+    model, _, _ = fitted
+    model.save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz", allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    assert all(a.dtype != object for a in arrays.values())
+    assert str(arrays["format"]) == "nnreg-regressor" and int(arrays["format_version"]) == 1
+    assert str(arrays["nnreg_version"]) == importlib.metadata.version("nnreg-core")
+    assert str(arrays["activation"]) == "tanh"
+    assert arrays["layer_sizes"].tolist() == [2, 10, 10, 10, 1]
+    assert arrays["x_columns"].tolist() == ["a", "b"] and str(arrays["y_column"]) == "target"
+    assert arrays["x_mean"].shape == arrays["x_std"].shape == (2,)
+    assert arrays["y_mean"].shape == arrays["y_std"].shape == ()
+    for i, (fan_in, fan_out) in enumerate([(2, 10), (10, 10), (10, 10), (10, 1)]):
+        assert arrays[f"W{i}"].shape == (fan_in, fan_out) and arrays[f"b{i}"].shape == (1, fan_out)
+
+
+def test_failed_write_leaves_the_old_model_byte_identical(fitted, tmp_path, monkeypatch):
+    model, _, _ = fitted
+    path = tmp_path / "model.npz"
+    model.save(path)
+    good = path.read_bytes()
+
+    def half_written(file, **arrays):
+        file.write(b"PK\x03\x04 partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", half_written)
+    with pytest.raises(OSError, match="No space"):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_failed_fit_keeps_the_previous_fit(fitted):
+    model, x, _ = fitted
+    before = model.predict(x)
+    with pytest.raises(ValueError, match="constant"):
+        model.fit(x, np.ones(len(x)))
+    np.testing.assert_array_equal(model.predict(x), before)
+
+
+def test_divergence_is_an_error_not_a_model():
+    x, y = curve_data()
+    model = core.Regressor(optimizer="sgd", learning_rate=1e4, epochs=50, patience=None)
+    with pytest.raises(ValueError, match="diverged at epoch"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match="not fitted"):
+        model.predict(x)
+
+
+def test_a_replacement_layer_is_used_for_training_and_prediction():
+    # What --fused does with nnreg.kernels.dense_tanh, here with a plain-jnp equivalent.
+    calls = []
+
+    def counting_tanh_layer(x, W, b):
+        calls.append(W.shape)
+        return jnp.tanh(x @ W + b)
+
+    x, y = curve_data()
+    plain = core.Regressor(**FAST).fit(x, y)
+    swapped = core.Regressor(**FAST, layer=counting_tanh_layer).fit(x, y)
+    assert calls  # traced into the compiled trainer
+    assert swapped.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
+    np.testing.assert_allclose(swapped.predict(x), plain.predict(x), rtol=1e-4)

@@ -1,0 +1,114 @@
+"""nnreg.core's Regressor and load_model refuse bad settings, data and files by name."""
+
+import numpy as np
+import pytest
+
+import nnreg.core as core
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "message"),
+    [
+        ({"optimizer": "rmsprop"}, ValueError, "gd, sgd, adam"),
+        ({"hidden": (10, 0)}, ValueError, "positive ints"),
+        ({"hidden": 10}, TypeError, "sequence"),
+        ({"learning_rate": -1.0}, ValueError, "learning_rate"),
+        ({"weight_decay": -0.1}, ValueError, "weight_decay"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"val_fraction": 1.0}, ValueError, "val_fraction"),
+        ({"val_fraction": "0.2"}, TypeError, "val_fraction"),
+        ({"patience": 0}, ValueError, "patience"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"layer": "tanh"}, TypeError, "callable"),
+    ],
+)
+def test_bad_settings_are_refused_at_construction(settings, error, message):
+    with pytest.raises(error, match=message):
+        core.Regressor(**settings)
+
+
+def column_data(rows=20):
+    x = np.linspace(0, 1, rows)
+    return np.stack([x, x**2], axis=1), np.sin(x)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda x, y: (np.where(x > 0.5, np.nan, x), y), "NaN"),
+        (lambda x, y: (x, y[:-1]), "20 rows but y has 19"),
+        (lambda x, y: (np.stack([x[:, 0], np.full(20, 5.0)], 1), y), "'b'"),
+        (lambda x, y: (x, np.full(20, 2.0)), "'target'"),
+        (lambda x, y: (x[:2], y[:2]), "too few rows"),
+        (lambda x, y: (x.astype(str), y), "real numbers"),
+        (lambda x, y: (x, y[:, None].repeat(2, 1)), "single column"),
+    ],
+)
+def test_bad_data_is_refused_before_training(change, message):
+    x, y = change(*column_data())
+    with pytest.raises((ValueError, TypeError), match=message):
+        core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"], y_column="target")
+
+
+def test_wrong_number_of_columns_to_predict():
+    x, y = column_data()
+    model = core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"])
+    with pytest.raises(ValueError, match=r"3 columns but the model takes 2 \(a, b\)"):
+        model.predict(np.ones((4, 3)))
+
+
+@pytest.fixture(scope="module")
+def model_arrays(tmp_path_factory):
+    x, y = column_data()
+    path = tmp_path_factory.mktemp("model") / "good.npz"
+    core.Regressor(epochs=5).fit(x, y).save(path)
+    with np.load(path) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def write_npz(path, arrays, **changes):
+    arrays = {**arrays, **changes}
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+def test_load_refuses_foreign_and_damaged_files(model_arrays, tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("not a zip file\n")
+    with pytest.raises(ValueError, match="notes.npz is not an nnreg model file"):
+        core.load_model(text)
+    foreign = write_npz(tmp_path / "foreign.npz", {"weights": np.ones(3)})
+    with pytest.raises(ValueError, match="not an nnreg model file .no 'nnreg-regressor' marker"):
+        core.load_model(foreign)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, format=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not an nnreg model file"):
+        core.load_model(pickled)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(write_npz(tmp_path / "full.npz", model_arrays).read_bytes()[:300])
+    with pytest.raises(ValueError, match="truncated.npz is not an nnreg model file"):
+        core.load_model(truncated)
+    with pytest.raises(FileNotFoundError):
+        core.load_model(tmp_path / "missing.npz")
+
+
+def test_load_refuses_an_unknown_format_version(model_arrays, tmp_path):
+    future = write_npz(tmp_path / "future.npz", model_arrays, format_version=np.int64(2))
+    with pytest.raises(ValueError, match="model format version 2; nnreg .* reads version 1 only"):
+        core.load_model(future)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"W1": None}, "'W1' is missing"),
+        ({"b0": np.ones((1, 3), np.float32)}, "layer 0 does not match"),
+        ({"x_std": np.zeros(2)}, "positive and finite"),
+        ({"x_columns": np.array(["only-one"])}, "do not match the columns"),
+        ({"activation": np.str_("relu")}, "unknown activation"),
+    ],
+)
+def test_load_refuses_a_damaged_model(model_arrays, tmp_path, changes, message):
+    path = write_npz(tmp_path / "damaged.npz", model_arrays, **changes)
+    with pytest.raises(ValueError, match=f"damaged nnreg model file: .*{message}"):
+        core.load_model(path)
