@@ -1,0 +1,68 @@
+// One copy of the row kernels per instruction set, picked at run time from the CPU's
+// features, so one binary is both portable and fast. Rows per tile are chosen so that
+// R × kPanel accumulators use 8 vector registers at each width.
+#include <vector>
+
+#include "cpu/dense_tanh_cpu.h"
+#include "cpu/row_kernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NNREG_X86_VARIANTS 1
+#define NNREG_TARGET(features) __attribute__((target(features)))
+#endif
+
+namespace nnreg::cpu {
+namespace {
+
+void forward_portable(const ForwardArgs& args, int64_t layer, int64_t begin, int64_t end) {
+  forward_rows<2, 4>(args, layer, begin, end);
+}
+void backward_portable(const BackwardArgs& args, int64_t layer, int64_t begin, int64_t end,
+                       float* dw, float* db) {
+  backward_rows<2, 4>(args, layer, begin, end, dw, db);
+}
+
+#ifdef NNREG_X86_VARIANTS
+NNREG_TARGET("avx2,fma")
+void forward_avx2(const ForwardArgs& args, int64_t layer, int64_t begin, int64_t end) {
+  forward_rows<4, 8>(args, layer, begin, end);
+}
+NNREG_TARGET("avx2,fma")
+void backward_avx2(const BackwardArgs& args, int64_t layer, int64_t begin, int64_t end,
+                   float* dw, float* db) {
+  backward_rows<4, 8>(args, layer, begin, end, dw, db);
+}
+NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+void forward_avx512(const ForwardArgs& args, int64_t layer, int64_t begin, int64_t end) {
+  forward_rows<8, 16>(args, layer, begin, end);
+}
+NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+void backward_avx512(const BackwardArgs& args, int64_t layer, int64_t begin, int64_t end,
+                     float* dw, float* db) {
+  backward_rows<8, 16>(args, layer, begin, end, dw, db);
+}
+#endif
+
+std::vector<KernelSet> detect_kernel_sets() {
+  std::vector<KernelSet> sets;
+#ifdef NNREG_X86_VARIANTS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+    sets.push_back({"avx512", forward_avx512, backward_avx512});
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    sets.push_back({"avx2", forward_avx2, backward_avx2});
+  }
+#endif
+  sets.push_back({"portable", forward_portable, backward_portable});
+  return sets;
+}
+
+}  // namespace
+
+const std::vector<KernelSet>& supported_kernel_sets() {
+  static const std::vector<KernelSet> sets = detect_kernel_sets();
+  return sets;
+}
+
+}  // namespace nnreg::cpu

@@ -1,0 +1,9 @@
+"""XLA FFI handlers of the fused dense+tanh layer for CUDA GPUs (native extension)."""
+
+from typing import Any
+
+architectures: str
+"""The CUDA architectures compiled in, as CMake spells them (e.g. "80-real,90-real")."""
+
+def handlers() -> dict[str, Any]:
+    """FFI handler capsules by pass: {'forward': ..., 'backward': ...}."""
