@@ -1,12 +1,14 @@
 """64 Adam members x 4000 epochs: one sharded ensemble against training them one by one.
 
 Both in this process, on the lecture's data, steady state (each measured after a warm-up
-call that compiles). Usage: python benchmarks/ensemble_speed.py [--members 64] [--epochs 4000]
-Set XLA_FLAGS=--xla_force_host_platform_device_count=N before running to shard the members
-over N CPU devices.
+call that compiles). As `nnreg sweep` does, a CPU host is split into one JAX device per core
+(--cpu-devices), so the ensemble's members are sharded over every core; the one-by-one runs
+use one device, as `train_optax` always does.
+Usage: python benchmarks/ensemble_speed.py [--members 64] [--epochs 4000] [--cpu-devices N]
 """
 
 import argparse
+import os
 import time
 
 import jax
@@ -31,7 +33,9 @@ def main():
     parser.add_argument("--members", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=4000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--cpu-devices", type=int, default=len(os.sched_getaffinity(0)))
     args = parser.parse_args()
+    jax.config.update("jax_num_cpu_devices", args.cpu_devices)  # before any device is used
 
     x, y = core.generate_data()
     x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
