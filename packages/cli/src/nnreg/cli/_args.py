@@ -21,6 +21,21 @@ def positive_float(text):
     return value
 
 
+def add_problem_flags(parser, *, seed_help):
+    """The lecture's data set and the length of training, shared by compare and sweep."""
+    parser.add_argument("--epochs", type=positive_int, default=4000, help="(default: 4000)")
+    parser.add_argument(
+        "--data-size", type=positive_int, default=400, help="number of points (default: 400)"
+    )
+    parser.add_argument("--seed", type=int, default=1234, help=f"{seed_help} (default: 1234)")
+    parser.add_argument(
+        "--val-seed",
+        type=int,
+        default=None,
+        help="seed of the validation noise (default: 4321, independent of --seed)",
+    )
+
+
 def add_output_flags(parser, *, default_out):
     """The flags every training command shares: where results go and how loud it is."""
     parser.add_argument(

@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._args import add_output_flags, positive_float, positive_int
+from ._args import add_output_flags, add_problem_flags, positive_float
 
 METHODS = ("keras", "jax-gd", "optax-sgd", "optax-adam")
 
@@ -37,28 +37,13 @@ def add_parser(commands):
         action="store_true",
         help="use nnreg.kernels' fused dense+tanh for the JAX methods' hidden layers",
     )
-    compare.add_argument("--epochs", type=positive_int, default=4000, help="(default: 4000)")
-    compare.add_argument(
-        "--data-size", type=positive_int, default=400, help="number of points (default: 400)"
-    )
+    add_problem_flags(compare, seed_help="seed of the training data and weights")
     compare.add_argument(
         "--lr",
         type=positive_float,
         default=1e-3,
         help="learning rate of the JAX methods (default: 0.001); Keras keeps SGD's default, "
         "as in the lecture",
-    )
-    compare.add_argument(
-        "--seed",
-        type=int,
-        default=1234,
-        help="seed of the training data and weights (default: 1234)",
-    )
-    compare.add_argument(
-        "--val-seed",
-        type=int,
-        default=None,
-        help="seed of the validation noise (default: 4321, independent of --seed)",
     )
     compare.add_argument(
         "--lecture",

@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._args import add_output_flags, positive_float, positive_int
+from ._args import add_output_flags, add_problem_flags, positive_float, positive_int
 
 OPTIMIZERS = ("gd", "sgd", "adam")
 
@@ -40,21 +40,8 @@ def add_parser(commands):
         default=(0.001, 0.003, 0.01),
         help="comma-separated learning rates (default: 0.001,0.003,0.01)",
     )
-    sweep.add_argument("--epochs", type=positive_int, default=4000, help="(default: 4000)")
-    sweep.add_argument(
-        "--data-size", type=positive_int, default=400, help="number of points (default: 400)"
-    )
-    sweep.add_argument(
-        "--seed",
-        type=int,
-        default=1234,
-        help="seed of the training data and of the first member's weights (default: 1234)",
-    )
-    sweep.add_argument(
-        "--val-seed",
-        type=int,
-        default=None,
-        help="seed of the validation noise (default: 4321, independent of --seed)",
+    add_problem_flags(
+        sweep, seed_help="seed of the training data and of the first member's weights"
     )
     sweep.add_argument(
         "--fused",
