@@ -61,9 +61,28 @@ def _members_mse(params, x, y, layer):
     return jnp.mean((out - y.T[None]) ** 2, axis=(1, 2))
 
 
+@jax.custom_vjp
 def _members_matmul(W, h):
     """``W[k].T @ h[k]`` for every member ``k``; ``h`` may be one array shared by all."""
-    return jnp.einsum("kji,jn->kin" if h.ndim == 2 else "kji,kjn->kin", W, h)
+    # XLA's CPU batched dot is about 4x faster when the contracted axis is the minor one
+    # of the left operand, so it gets W transposed; the barrier keeps XLA from folding the
+    # transpose back into the dot.
+    W_t = jax.lax.optimization_barrier(jnp.swapaxes(W, 1, 2))
+    return jnp.einsum("kij,jn->kin" if h.ndim == 2 else "kij,kjn->kin", W_t, h)
+
+
+def _members_matmul_forward(W, h):
+    return _members_matmul(W, h), (W, h)
+
+
+def _members_matmul_backward(residuals, d_out):
+    W, h = residuals
+    if h.ndim == 2:  # shared input: its gradient is never used, only W's
+        return jnp.einsum("jn,kin->kji", h, d_out), jnp.zeros_like(h)
+    return jnp.einsum("kjn,kin->kji", h, d_out), jnp.einsum("kji,kin->kjn", W, d_out)
+
+
+_members_matmul.defvjp(_members_matmul_forward, _members_matmul_backward)
 
 
 @functools.partial(jax.jit, static_argnames=("rule", "layer", "length"))
