@@ -68,7 +68,7 @@ def test_progress_is_reported_between_chunks(problem):
     ("kwargs", "error"),
     [
         ({"seeds": [], "learning_rates": 1e-3}, ValueError),
-        ({"seeds": [1.5], "learning_rates": 1e-3}, ValueError),
+        ({"seeds": [1.5], "learning_rates": 1e-3}, TypeError),
         ({"seeds": [1, 2], "learning_rates": [1e-3, -1.0]}, ValueError),
         ({"seeds": [1, 2], "learning_rates": [1e-3, 1e-3, 1e-3]}, ValueError),
         ({"seeds": [1], "learning_rates": 1e-3, "epochs": 0}, ValueError),

@@ -123,7 +123,8 @@ def test_patience_stops_early_and_says_so(work):
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)  # --json - leaves stdout to the JSON alone
     assert report["stopped_early"] is True and report["epochs_run"] < 2000
-    assert 10 < report["epochs_run"] - report["best_epoch"] <= 20
+    # Patience is checked between chunks of at least 50 epochs, so it may overshoot by 50.
+    assert 10 < report["epochs_run"] - report["best_epoch"] <= 10 + 50
     assert f"epochs run: {report['epochs_run']} (early stopping" in run.stderr
     assert "had not improved for 10 epochs" in run.stderr
 

@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._args import positive_float, positive_int
+from ._args import add_cache_flag, positive_float, positive_int, seed
 
 # nnreg.core.Regressor's defaults, repeated here because importing nnreg.core loads jax and
 # --help must stay instant; a test checks that they agree.
@@ -113,7 +113,7 @@ def _add_fit_parser(commands):
         f"(default: {DEFAULT_VAL_FRACTION})",
     )
     fit.add_argument(
-        "--seed", type=int, default=0, help="seed of the split and the weights (default: 0)"
+        "--seed", type=seed, default=0, help="seed of the split and the weights (default: 0)"
     )
     fit.add_argument(
         "--patience",
@@ -135,11 +135,7 @@ def _add_fit_parser(commands):
         help="plot the data and the fitted curve (one input) or predicted against actual",
     )
     fit.add_argument("--quiet", action="store_true", help="no progress display")
-    fit.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="disable JAX's persistent compilation cache (also: NNREG_NO_CACHE=1)",
-    )
+    add_cache_flag(fit)
     fit.set_defaults(run=_run_fit, parser=fit)
 
 

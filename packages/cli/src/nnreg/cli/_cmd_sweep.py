@@ -2,7 +2,7 @@
 
 import argparse
 
-from ._args import add_output_flags, add_problem_flags, positive_float, positive_int
+from ._args import SEED_LIMIT, add_output_flags, add_problem_flags, positive_float, positive_int
 
 OPTIMIZERS = ("gd", "sgd", "adam")
 
@@ -60,6 +60,9 @@ def add_parser(commands):
 
 
 def run(args):
+    last_seed = args.seed + args.seeds - 1
+    if last_seed > SEED_LIMIT - 1:
+        args.parser.error(f"--seed + --seeds - 1 = {last_seed} is past the largest seed")
     from ._sweep import run_sweep_command
 
     return run_sweep_command(args)

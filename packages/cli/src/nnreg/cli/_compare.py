@@ -1,7 +1,6 @@
 """``nnreg compare``: the lecture's four methods on the same data, reported side by side."""
 
 import json
-import math
 import sys
 
 from . import _outputs, _runtime
@@ -11,12 +10,11 @@ from ._progress import ProgressLine
 
 def run_compare_command(args):
     out = _outputs.prepare_out_dir(args.out)
-    _outputs.check_json_target(args.json)
+    _outputs.check_output_path(args.json, "--json")
     config = _config(args)
 
-    cache = None
-    if not (args.no_cache or _runtime.cache_disabled_by_environment()):
-        cache = _runtime.enable_compilation_cache(_runtime.compilation_cache_dir())
+    layer, kernel = _runtime.hidden_layer(args.fused)
+    cache = _runtime.enable_cache_unless_disabled(args)
     config["compilation_cache"] = str(cache) if cache else None
 
     import nnreg.core as core
@@ -36,7 +34,12 @@ def run_compare_command(args):
             else:
                 results.append(
                     run_jax_method(
-                        method, problem, fused=args.fused, progress=progress.reporter(method)
+                        method,
+                        problem,
+                        fused=args.fused,
+                        layer=layer,
+                        kernel=kernel,
+                        progress=progress.reporter(method),
                     )
                 )
         except Exception as err:  # one broken method must not hide the others' results
@@ -89,12 +92,8 @@ def _config(args):
     }
 
 
-def _finite_or_none(value):
-    return value if math.isfinite(value) else None
-
-
 def _losses(values):
-    return [_finite_or_none(float(v)) for v in values]
+    return [_runtime.finite_or_none(v) for v in values]
 
 
 def _result_json(r):
@@ -102,8 +101,8 @@ def _result_json(r):
         "method": r.method,
         "fused": r.fused,
         "kernel": r.kernel,
-        "train_mse": _finite_or_none(r.train_mse),
-        "val_mse": _finite_or_none(r.val_mse),
+        "train_mse": _runtime.finite_or_none(r.train_mse),
+        "val_mse": _runtime.finite_or_none(r.val_mse),
         "seconds_first": r.seconds_first,
         "seconds_steady": r.seconds_steady,
         "diverged": r.diverged,

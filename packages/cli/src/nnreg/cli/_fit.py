@@ -9,9 +9,7 @@ import importlib.metadata
 import io
 import json
 import math
-import os
 import sys
-from pathlib import Path
 
 from . import _outputs, _runtime
 from ._args import CommandError
@@ -19,13 +17,11 @@ from ._progress import ProgressLine
 
 
 def run_fit_command(args):
-    check_output_path(args.out, "--out")
-    if args.json != "-":
-        check_output_path(args.json, "--json")
-    check_output_path(args.plot, "--plot")
-    layer, kernel = _hidden_layer(args.fused)
-    if not (args.no_cache or _runtime.cache_disabled_by_environment()):
-        _runtime.enable_compilation_cache(_runtime.compilation_cache_dir())
+    _outputs.check_output_path(args.out, "--out")
+    _outputs.check_output_path(args.json, "--json")
+    _outputs.check_output_path(args.plot, "--plot")
+    layer, kernel = _runtime.hidden_layer(args.fused)
+    _runtime.enable_cache_unless_disabled(args)
 
     import nnreg.core as core
 
@@ -50,14 +46,6 @@ def run_fit_command(args):
         raise CommandError(str(err)) from None
     finally:
         progress.clear()
-    try:
-        model.save(args.out)
-    except OSError as err:
-        raise CommandError(f"cannot write --out {args.out}: {err.strerror or err}") from None
-
-    # With --json -, stdout carries the JSON alone and the summary moves to stderr.
-    summary_stream = sys.stderr if args.json == "-" else sys.stdout
-    print(_summary(args, model, len(data)), file=summary_stream)
     if args.json:
         document = json.dumps(_report_json(args, model, kernel), indent=2)
         _outputs.write_text(args.json, document + "\n")
@@ -65,11 +53,19 @@ def run_fit_command(args):
         from . import _fit_plots
 
         _fit_plots.plot_fit(model, x, y, args.plot)
+    # The model last: a fit that fails anywhere leaves an existing model file untouched.
+    try:
+        model.save(args.out)
+    except OSError as err:
+        raise CommandError(f"cannot write --out {args.out}: {err.strerror or err}") from None
+    # With --json -, stdout carries the JSON alone and the summary moves to stderr.
+    summary_stream = sys.stderr if args.json == "-" else sys.stdout
+    print(_summary(args, model, len(data)), file=summary_stream)
     return 0
 
 
 def run_predict_command(args):
-    check_output_path(args.out, "--out")
+    _outputs.check_output_path(args.out, "--out")
     import nnreg.core as core
 
     try:
@@ -90,19 +86,6 @@ def run_predict_command(args):
     return 0
 
 
-def check_output_path(path, flag):
-    """Fail now, before any work, if ``path`` cannot be written: no folder, or a folder."""
-    if path is None:
-        return
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise CommandError(f"cannot write {flag} {path}: folder {target.parent} does not exist")
-    if target.is_dir():
-        raise CommandError(f"cannot write {flag} {path}: it is a folder")
-    if not os.access(target.parent, os.W_OK):
-        raise CommandError(f"cannot write {flag} {path}: folder {target.parent} is not writable")
-
-
 def _read_columns(core, path, columns):
     try:
         return core.read_csv_columns(path, columns)
@@ -110,16 +93,6 @@ def _read_columns(core, path, columns):
         raise CommandError(f"cannot read {path}: {err.strerror or err}") from None
     except ValueError as err:
         raise CommandError(str(err)) from None
-
-
-def _hidden_layer(fused):
-    if not fused:
-        return None, "jnp"
-    try:
-        import nnreg.kernels as kernels
-    except ImportError as err:
-        raise CommandError(f"--fused needs the nnreg-kernels package: {err}") from None
-    return kernels.dense_tanh, kernels.implementation()
 
 
 def _summary(args, model, rows):
@@ -167,10 +140,6 @@ def _report_json(args, model, kernel):
         "seconds": report.seconds,
         "nnreg_version": importlib.metadata.version("nnreg-core"),
         "environment": _runtime.environment_info(),
-        "train_loss": [_finite_or_none(v) for v in report.train_loss.tolist()],
-        "val_loss": [_finite_or_none(v) for v in report.val_loss.tolist()],
+        "train_loss": [_runtime.finite_or_none(v) for v in report.train_loss.tolist()],
+        "val_loss": [_runtime.finite_or_none(v) for v in report.val_loss.tolist()],
     }
-
-
-def _finite_or_none(value):
-    return value if math.isfinite(value) else None

@@ -36,18 +36,16 @@ class Problem:
     learning_rate: float
 
 
-def run_jax_method(method, problem, *, fused, progress):
-    """Train with nnreg.core twice on the same inputs: the first run compiles, the second not."""
+def run_jax_method(method, problem, *, fused, layer, kernel, progress):
+    """Train with nnreg.core twice on the same inputs: the first run compiles, the second not.
+
+    ``layer`` is the hidden layer and ``kernel`` the implementation it runs ("jnp", "cpu" or
+    "cuda"), as ``_runtime.hidden_layer(fused)`` gives them.
+    """
     import optax
 
     import nnreg.core as core
 
-    if fused:
-        import nnreg.kernels as kernels
-
-        layer, kernel = kernels.dense_tanh, kernels.implementation()
-    else:
-        layer, kernel = core.tanh_layer, "jnp"
     params = core.init_params(core.LECTURE_LAYER_SIZES, seed=problem.seed)
     data = (problem.x, problem.y, problem.x_val, problem.y_val)
     common = {"epochs": problem.epochs, "layer": layer, "progress": progress}

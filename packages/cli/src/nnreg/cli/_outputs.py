@@ -22,17 +22,20 @@ def prepare_out_dir(path):
     return out
 
 
-def check_json_target(path):
+def check_output_path(path, flag):
+    """Fail now, before any work, if ``path`` cannot be written: no folder, or a folder.
+
+    ``None`` (not asked for) and ``-`` (standard output) always pass.
+    """
     if path is None or path == "-":
         return
     target = Path(path)
-    parent = target.parent
-    if not parent.is_dir():
-        raise CommandError(f"cannot write --json {path}: folder {parent} does not exist")
+    if not target.parent.is_dir():
+        raise CommandError(f"cannot write {flag} {path}: folder {target.parent} does not exist")
     if target.is_dir():
-        raise CommandError(f"cannot write --json {path}: it is a folder")
-    if not os.access(parent, os.W_OK):
-        raise CommandError(f"cannot write --json {path}: folder {parent} is not writable")
+        raise CommandError(f"cannot write {flag} {path}: it is a folder")
+    if not os.access(target.parent, os.W_OK):
+        raise CommandError(f"cannot write {flag} {path}: folder {target.parent} is not writable")
 
 
 def write_text(path, text):

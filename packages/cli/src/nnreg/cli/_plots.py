@@ -9,6 +9,8 @@ import numpy as np  # noqa: E402
 
 from nnreg.core._atomic import write_atomically  # noqa: E402
 
+from ._args import CommandError  # noqa: E402
+
 # Gradient descent and Optax SGD trace the same curve; line styles keep both visible.
 LINE_STYLES = ("-", "--", "-.", ":")
 
@@ -50,9 +52,12 @@ def _label(result):
 
 
 def save_figure(fig, path):
+    """Write ``fig`` as a PNG that appears whole or not at all, and free it."""
     fig.tight_layout()
     try:
         write_atomically(path, lambda file: fig.savefig(file, format="png", dpi=110))
+    except OSError as err:
+        raise CommandError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
         plt.close(fig)
 

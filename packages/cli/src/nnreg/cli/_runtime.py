@@ -1,5 +1,6 @@
 """JAX process settings for the command: the persistent compilation cache, and what ran where."""
 
+import math
 import os
 from pathlib import Path
 
@@ -31,6 +32,34 @@ def enable_compilation_cache(directory):
     return directory
 
 
+def enable_cache_unless_disabled(args):
+    """The persistent cache for this command, unless --no-cache or NNREG_NO_CACHE say no."""
+    if args.no_cache or cache_disabled_by_environment():
+        return None
+    return enable_compilation_cache(compilation_cache_dir())
+
+
+def hidden_layer(fused):
+    """The hidden-layer function for --fused or not, and the implementation that will run."""
+    if not fused:
+        import nnreg.core as core
+
+        return core.tanh_layer, "jnp"
+    try:
+        import nnreg.kernels as kernels
+    except ImportError as err:
+        from ._args import CommandError
+
+        raise CommandError(f"--fused needs the nnreg-kernels package: {err}") from None
+    return kernels.dense_tanh, kernels.implementation()
+
+
+def finite_or_none(value):
+    """JSON has no NaN or infinity: a diverged loss becomes null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 def environment_info():
     import jax
 
@@ -53,10 +82,8 @@ def usable_cores():
 def split_host_cpu(devices):
     """Expose the host CPU to JAX as ``devices`` devices, so sharded work uses every core.
 
-    XLA runs each CPU device's program on its own thread, while one device runs the small
-    per-member matmuls of an ensemble mostly on one core. Must run before JAX starts its
-    backends; an explicit ``--xla_force_host_platform_device_count`` is left as it is
-    unless ``devices`` was asked for explicitly (the caller decides).
+    XLA runs each CPU device's program on its own threads. Must run before JAX starts its
+    backends.
     """
     import jax
 

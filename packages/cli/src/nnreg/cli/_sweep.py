@@ -1,7 +1,6 @@
 """``nnreg sweep``: seeds x learning rates as one sharded ensemble, summarised per rate."""
 
 import json
-import math
 import sys
 import time
 
@@ -13,14 +12,12 @@ from ._progress import ProgressLine
 
 def run_sweep_command(args):
     out = _outputs.prepare_out_dir(args.out)
-    _outputs.check_json_target(args.json)
+    _outputs.check_output_path(args.json, "--json")
     if args.cpu_devices is not None:
         _runtime.split_host_cpu(args.cpu_devices)
     elif not _runtime.cpu_device_count_forced_by_xla_flags():
         _runtime.split_host_cpu(_runtime.usable_cores())
-    cache = None
-    if not (args.no_cache or _runtime.cache_disabled_by_environment()):
-        cache = _runtime.enable_compilation_cache(_runtime.compilation_cache_dir())
+    cache = _runtime.enable_cache_unless_disabled(args)
 
     import optax
 
@@ -29,12 +26,7 @@ def run_sweep_command(args):
     val_seed = core.VALIDATION_SEED if args.val_seed is None else args.val_seed
     x, y = core.generate_data(data_size=args.data_size, seed=args.seed)
     x_val, y_val = core.generate_data(data_size=args.data_size, seed=val_seed)
-    if args.fused:
-        import nnreg.kernels as kernels
-
-        layer, kernel = kernels.dense_tanh, kernels.implementation()
-    else:
-        layer, kernel = core.tanh_layer, "jnp"
+    layer, kernel = _runtime.hidden_layer(args.fused)
     member_seeds = [args.seed + i for i in range(args.seeds)]
     seeds = np.array([s for _ in args.lrs for s in member_seeds])
     learning_rates = np.array([lr for lr in args.lrs for _ in member_seeds])
@@ -81,8 +73,8 @@ def run_sweep_command(args):
                 {
                     "seed": int(s),
                     "learning_rate": float(lr),
-                    "val_mse": _finite_or_none(v),
-                    "train_mse": _finite_or_none(t),
+                    "val_mse": _runtime.finite_or_none(v),
+                    "train_mse": _runtime.finite_or_none(t),
                     "diverged": bool(d),
                 }
                 for s, lr, v, t, d in zip(
@@ -106,11 +98,6 @@ def run_sweep_command(args):
         plot_sweep(result, out / "sweep.png", title=f"{args.optimizer}, {args.epochs} epochs")
     print(f"results in {out}/", file=table_stream)
     return 0 if not result.diverged.all() else 1
-
-
-def _finite_or_none(value):
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def format_summary(result, learning_rates, seconds):

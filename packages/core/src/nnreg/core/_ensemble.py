@@ -109,10 +109,18 @@ def _run_member_epochs(params, rule_state, data, *, rule, layer, length):
     return params, rule_state, train_loss.T, val_loss.T, end_losses
 
 
-@functools.cache
+@functools.lru_cache(maxsize=32)
 def _injected(optimizer_factory):
     # One object per factory, so that repeated sweeps reuse the compiled program.
     return optax.inject_hyperparams(optimizer_factory)(learning_rate=0.0)
+
+
+@functools.partial(jax.jit, static_argnames="optimizer")
+def _init_members(params, learning_rates, *, optimizer):
+    def init(p, lr):
+        return optax.inject_hyperparams(optimizer)(learning_rate=lr).init(p)
+
+    return jax.vmap(init)(params, learning_rates)
 
 
 def train_ensemble(
@@ -142,9 +150,18 @@ def train_ensemble(
     is called between chunks of ``chunk_epochs`` epochs when given.
     """
     seeds = np.asarray(seeds)
-    if seeds.ndim != 1 or len(seeds) == 0 or not np.issubdtype(seeds.dtype, np.integer):
+    if seeds.ndim != 1 or len(seeds) == 0:
         raise ValueError(f"seeds must be a non-empty sequence of ints, got {seeds!r}")
-    learning_rates = np.broadcast_to(np.asarray(learning_rates, np.float64), seeds.shape)
+    if not np.issubdtype(seeds.dtype, np.integer):
+        raise TypeError(f"seeds must be ints, got {seeds.dtype} values")
+    learning_rates = np.asarray(learning_rates, np.float64)
+    if learning_rates.ndim == 0:
+        learning_rates = np.full(seeds.shape, learning_rates)
+    if learning_rates.shape != seeds.shape:
+        raise ValueError(
+            f"learning_rates must be one number or one per seed: {len(seeds)} seeds, "
+            f"learning_rates of shape {learning_rates.shape}"
+        )
     for lr in learning_rates:
         _checks.check_learning_rate(float(lr))
     epochs = _checks.check_epochs(epochs)
@@ -174,9 +191,7 @@ def train_ensemble(
         rule, rule_state = _GradientDescent(), lrs_on_devices
     else:
         rule = _Optax(_injected(optimizer))
-        rule_state = jax.jit(
-            jax.vmap(lambda p, lr: optax.inject_hyperparams(optimizer)(learning_rate=lr).init(p))
-        )(params, lrs_on_devices)
+        rule_state = _init_members(params, lrs_on_devices, optimizer=optimizer)
 
     chunk = chunk_epochs if progress is not None else epochs
     train_chunks, val_chunks = [], []

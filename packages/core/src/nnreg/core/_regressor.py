@@ -95,7 +95,9 @@ class Regressor:
         start = time.perf_counter()
         result = self._train(params, *scaled(train), *scaled(val), progress)
         seconds = time.perf_counter() - start
-        if result.diverged:
+        # With patience the best finite parameters survive a later blow-up; only a model
+        # whose kept parameters give a non-finite loss is refused.
+        if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
             raise ValueError(
                 f"training diverged at epoch {result.diverged_epoch} (loss not finite); "
                 f"try a smaller learning rate than {self.learning_rate}"

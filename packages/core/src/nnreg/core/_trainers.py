@@ -18,6 +18,8 @@ import optax
 from . import _checks
 from ._mlp import mse, tanh_layer
 
+MIN_PATIENCE_CHUNK = 50
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainResult:
@@ -108,7 +110,9 @@ def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs
     best = None
     if patience is not None:
         patience = _checks.check_patience(patience)
-        chunk_epochs = min(chunk_epochs, patience)
+        # Checked between chunks: short enough not to overshoot far, long enough that
+        # training stays a few compiled calls rather than one per epoch.
+        chunk_epochs = min(chunk_epochs, max(patience, MIN_PATIENCE_CHUNK))
         best = _Best(jnp.float32(jnp.inf), jnp.int32(0), params)
     elif progress is None:
         chunk_epochs = epochs  # nothing to report or decide between chunks: one program
@@ -183,8 +187,8 @@ def train_gradient_descent(
     ``progress(epochs_done, epochs, train_loss)``, if given, is called after each chunk of
     ``chunk_epochs`` epochs; without it the whole run is a single compiled call. With
     ``patience``, training stops once the validation loss has not improved for that many
-    epochs (checked between chunks of at most ``patience`` epochs) and the best parameters
-    are returned. The learning rate is traced, so changing it does not recompile.
+    epochs (checked between chunks of about ``patience`` epochs, at least 50) and the best
+    parameters are returned. The learning rate is traced, so changing it does not recompile.
     """
     params, data, epochs = _prepare(params, x, y, x_val, y_val, epochs)
     learning_rate = jnp.float32(_checks.check_learning_rate(learning_rate))
