@@ -1,4 +1,4 @@
-"""nnreg.core: the lecture's data, its pytree MLP, and compiled trainers for it."""
+"""nnreg.core: the lecture's data, its pytree MLP, compiled trainers, ensembles and a regressor."""
 
 from ._csv import read_csv_columns
 from ._data import LECTURE_SEED, VALIDATION_SEED, generate_data
@@ -9,19 +9,22 @@ from ._regressor import Regressor, load_model
 from ._trainers import TrainResult, train_gradient_descent, train_optax
 
 __all__ = [
-    "EnsembleResult",
+    # the lecture's problem and network
     "LECTURE_LAYER_SIZES",
     "LECTURE_SEED",
     "VALIDATION_SEED",
-    "TrainResult",
-    "tanh_layer",
-    "train_ensemble",
     "forward",
     "generate_data",
     "init_params",
     "mse",
+    "tanh_layer",
+    # training: one run, or many members at once
+    "EnsembleResult",
+    "TrainResult",
+    "train_ensemble",
     "train_gradient_descent",
     "train_optax",
+    # the user's own data
     "FitReport",
     "Regressor",
     "load_model",
