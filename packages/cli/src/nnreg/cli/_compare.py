@@ -6,6 +6,7 @@ import sys
 from . import _outputs, _runtime
 from ._methods import KERAS_DEFAULT_SGD_LEARNING_RATE, Problem, run_jax_method, run_keras
 from ._progress import ProgressLine
+from ._table import format_table
 
 
 def run_compare_command(args):
@@ -47,7 +48,7 @@ def run_compare_command(args):
         finally:
             progress.clear()
 
-    print(format_table(results, failures), file=table_stream)
+    print(format_results(results, failures), file=table_stream)
     document = json.dumps(
         {
             "config": config,
@@ -130,7 +131,7 @@ def _failure_json(method, error, fused):
     }
 
 
-def format_table(results, failures):
+def format_results(results, failures):
     header = (
         "method",
         "fused",
@@ -159,12 +160,6 @@ def format_table(results, failures):
                 f"{len(r.train_loss) / r.seconds_steady:,.0f}",
             )
         )
-    widths = [
-        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-        for i, h in enumerate(header)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines = format_table(header, rows)
     lines += [f"{method}: failed: {error}" for method, error in failures]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _outputs, _runtime
 from ._progress import ProgressLine
+from ._table import format_table
 
 
 def run_sweep_command(args):
@@ -120,10 +121,7 @@ def format_summary(result, learning_rates, seconds):
                 str(int((members & result.diverged).sum())),
             )
         )
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines = format_table(header, rows)
     lines.append(
         f"{len(result.seeds)} members on {result.devices} device(s) in {seconds:.2f} s "
         "(compilation included)"
