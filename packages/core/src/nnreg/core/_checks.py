@@ -99,6 +99,12 @@ def check_patience(patience):
     return int(patience)
 
 
+def check_chunk_epochs(chunk_epochs):
+    if isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
+        raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
+    return chunk_epochs
+
+
 def _float_array(value, name):
     try:
         a = np.asarray(value)

@@ -18,7 +18,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _checks
 from ._mlp import LECTURE_LAYER_SIZES, forward, init_params, tanh_layer
-from ._trainers import _GradientDescent, _Optax
+from ._trainers import _GradientDescent, _Optax, first_non_finite
 
 MEMBER_AXIS = "members"
 
@@ -168,8 +168,7 @@ def train_ensemble(
     sizes = _checks.check_layer_sizes(layer_sizes)
     x, y = _checks.check_data(x, y, sizes)
     x_val, y_val = _checks.check_data(x_val, y_val, sizes, names=("x_val", "y_val"))
-    if isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
-        raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
+    chunk_epochs = _checks.check_chunk_epochs(chunk_epochs)
 
     devices = list(jax.devices() if devices is None else devices)
     members = len(seeds)
@@ -217,7 +216,7 @@ def train_ensemble(
         val_loss=val_loss,
         final_train_loss=final_train,
         final_val_loss=final_val,
-        diverged_epoch=_first_non_finite_per_member(train_loss, val_loss, final_train, final_val),
+        diverged_epoch=first_non_finite(train_loss, val_loss, final_train, final_val),
         devices=len(devices),
     )
 
@@ -234,10 +233,3 @@ def _to_host(array):
     if jax.process_count() > 1:
         return np.asarray(multihost_utils.process_allgather(array, tiled=True))
     return np.asarray(array)
-
-
-def _first_non_finite_per_member(train_loss, val_loss, final_train, final_val):
-    bad = ~(np.isfinite(train_loss) & np.isfinite(val_loss))
-    final_bad = ~(np.isfinite(final_train) & np.isfinite(final_val))
-    first = np.where(bad.any(axis=1), bad.argmax(axis=1), train_loss.shape[1])
-    return np.where(bad.any(axis=1) | final_bad, first, -1)

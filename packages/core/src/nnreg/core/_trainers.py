@@ -105,8 +105,7 @@ def _run_epochs(params, rule_state, best, first_epoch, data, *, rule, layer, len
 
 
 def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs, patience):
-    if isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
-        raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
+    chunk_epochs = _checks.check_chunk_epochs(chunk_epochs)
     best = None
     if patience is not None:
         patience = _checks.check_patience(patience)
@@ -133,7 +132,10 @@ def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs
     train_loss = np.asarray(jnp.concatenate(train_chunks))
     val_loss = np.asarray(jnp.concatenate(val_chunks))
     final_train, final_val = (float(v) for v in np.asarray(end_losses))
-    diverged_epoch = _first_non_finite(train_loss, val_loss, final_train, final_val)
+    # A single run is a batch of one for the divergence rule that ensembles use.
+    diverged_epoch = int(
+        first_non_finite(train_loss[None], val_loss[None], final_train, final_val)[0]
+    )
     best_epoch = None
     if best is not None:
         best_epoch = int(best.epoch)
@@ -146,19 +148,19 @@ def _train(rule, rule_state, params, data, epochs, layer, progress, chunk_epochs
         val_loss=val_loss,
         final_train_loss=final_train,
         final_val_loss=final_val,
-        diverged_epoch=diverged_epoch,
+        diverged_epoch=None if diverged_epoch < 0 else diverged_epoch,
         best_epoch=best_epoch,
         stopped_early=done < epochs,
     )
 
 
-def _first_non_finite(train_loss, val_loss, final_train, final_val):
+def first_non_finite(train_loss, val_loss, final_train, final_val):
+    """Per run (leading axis): the first epoch whose loss is NaN or infinite, the number of
+    epochs when only the final parameters are, else -1."""
     bad = ~(np.isfinite(train_loss) & np.isfinite(val_loss))
-    if bad.any():
-        return int(np.argmax(bad))
-    if not (np.isfinite(final_train) and np.isfinite(final_val)):
-        return len(train_loss)
-    return None
+    final_bad = ~(np.isfinite(final_train) & np.isfinite(final_val))
+    first = np.where(bad.any(axis=1), bad.argmax(axis=1), train_loss.shape[1])
+    return np.where(bad.any(axis=1) | final_bad, first, -1)
 
 
 def _prepare(params, x, y, x_val, y_val, epochs):
