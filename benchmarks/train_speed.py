@@ -11,49 +11,10 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
+from lecture_baseline import lecture_gd, lecture_optax
 
 import nnreg.core as core
-
-
-def lecture_loss(params, x, y):
-    *hidden, last = params
-    for layer in hidden:
-        x = jnp.tanh(x @ layer["W"] + layer["b"])
-    return jnp.mean((x @ last["W"] + last["b"] - y) ** 2)
-
-
-lecture_loss_jit = jax.jit(lecture_loss)
-lecture_grad = jax.jit(jax.grad(lecture_loss))
-
-
-@jax.jit
-def lecture_gd_update(params, x, y):
-    return jax.tree.map(lambda p, g: p - 1e-3 * g, params, lecture_grad(params, x, y))
-
-
-def lecture_gd(params, x, y, x_val, y_val, epochs):
-    # The lecture's train_jax_model: record both losses, then update, once per epoch.
-    train_loss, val_loss = np.empty(epochs), np.empty(epochs)
-    for i in range(epochs):
-        train_loss[i] = lecture_loss_jit(params, x, y)
-        val_loss[i] = lecture_loss_jit(params, x_val, y_val)
-        params = lecture_gd_update(params, x, y)
-    return params
-
-
-def lecture_optax(solver):
-    # The lecture's train_jax_optax: it records no losses at all.
-    def run(params, x, y, x_val, y_val, epochs):
-        opt_state = solver.init(params)
-        for _ in range(epochs):
-            grad = lecture_grad(params, x, y)
-            updates, opt_state = solver.update(grad, opt_state, params)
-            params = optax.apply_updates(params, updates)
-        return params
-
-    return run
 
 
 def timed(run, repeats):
