@@ -120,8 +120,9 @@ struct WeightGradProblem {
       return i < k ? x[t * k + i] : 1.0f;
     }
     __device__ float b(int t, int c) const { return tanh_grad(dy, y, t * cols + c); }
+    // splits × (k + 1) × m partials can pass 2^31 where each layer's extents do not.
     __device__ void store(int split, int i, int c, const float (&acc)[4], int count) const {
-      store_row(partials + (split * rows + i) * cols + c, acc, count);
+      store_row(partials + int64_t{split} * rows * cols + i * cols + c, acc, count);
     }
   };
 

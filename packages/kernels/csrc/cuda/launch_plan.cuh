@@ -56,14 +56,20 @@ inline size_t backward_scratch_floats(const DenseShape& s) {
   return static_cast<size_t>(s.batch * weight_grad_splits(s).count * (s.k + 1) * s.m);
 }
 
-// The kernels index within a layer with 32-bit ints.
+// The kernels index within a layer with 32-bit ints: every extent they hold as an int (n,
+// k + 1, m) and every product they index with (n·k, n·m, (k + 1)·m) must fit. The batch and
+// the split partials are indexed in 64 bits. nnreg.kernels mirrors this rule when tracing
+// and sends larger shapes to the jnp reference, so the check below is a last line of defence.
+inline bool fits_32_bit_offsets(const DenseShape& s) {
+  const int64_t largest = std::max({s.n, s.k + 1, s.m, s.n * s.k, s.n * s.m, (s.k + 1) * s.m});
+  return largest <= std::numeric_limits<int>::max();
+}
+
 inline xla::ffi::Error check_32_bit_offsets(const DenseShape& s) {
-  const int64_t partials = weight_grad_splits(s).count * (s.k + 1) * s.m;
-  const int64_t largest = std::max({s.n * std::max(s.k, s.m), partials, s.n + kDepthTile});
-  if (largest <= std::numeric_limits<int>::max()) return xla::ffi::Error::Success();
+  if (fits_32_bit_offsets(s)) return xla::ffi::Error::Success();
   return xla::ffi::Error::InvalidArgument(
-      "dense_tanh: the CUDA kernels need fewer than 2^31 elements per layer, got n=" +
-      std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(s.m));
+      "dense_tanh: the CUDA kernels need n, k + 1, m, n*k, n*m and (k + 1)*m below 2^31, got "
+      "n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) + " m=" + std::to_string(s.m));
 }
 
 template <int BM, int BN, int TM, int TN, class Launcher, class Problem>
@@ -112,8 +118,10 @@ xla::ffi::Error plan_backward(Launcher& launcher, const DenseShape& shape, const
   const RowSplits splits = weight_grad_splits(shape);
   const WeightGradProblem weight_grad{
       shape.batch, k + 1, m, n, static_cast<int>(splits.count), dy, y, x, scratch};
+  // One split's rows, rounded up to whole depth tiles, can exceed n, and n may be INT_MAX.
+  const int split_depth = static_cast<int>(std::min(splits.rows_each, shape.n));
   if (auto error = launch_product<kGradTile, kGradTile, kGradPerThread, kGradPerThread>(
-          launcher, weight_grad, splits.count, static_cast<int>(splits.rows_each));
+          launcher, weight_grad, splits.count, split_depth);
       error.failure()) {
     return error;
   }

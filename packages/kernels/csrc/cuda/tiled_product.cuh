@@ -17,6 +17,12 @@ constexpr int kDepthTile = 32;
 // depth-contiguous A conflict-free (row stride ≡ 4 banks).
 constexpr int kTilePad = 4;
 
+// The start of the depth tile after the one at t0, or `end`: t0 + kDepthTile itself would
+// wrap past 2^31 for depths within a tile of INT_MAX.
+__host__ __device__ constexpr int next_depth_tile(int t0, int end) {
+  return end - t0 > kDepthTile ? t0 + kDepthTile : end;
+}
+
 // A block computes a BM×BN tile of C, each thread a TM×TN sub-tile held in registers.
 template <int BM, int BN, int TM, int TN>
 struct TileShape {
@@ -35,8 +41,11 @@ struct TileShape {
 //   Layer layer(int64_t index);                  one layer's view, with
 //     float a(int i, int t), b(int t, int c);    operands, called only in bounds
 //     void store(int split, int i, int c, const float (&v)[4], int count);  C(i, c..c+count)
-// Offsets within a layer are 32-bit (the launcher checks they fit): 64-bit index arithmetic
-// for every staged element costs enough registers to halve occupancy.
+// Offsets within a layer are 32-bit (launch_plan.cuh checks they fit): 64-bit index
+// arithmetic for every staged element costs enough registers to halve occupancy. So that no
+// int wraps even for extents near 2^31: bounds are tested as differences (t < depth_end - t0)
+// before an index is formed, split ends are computed in 64 bits, and stored rows and columns
+// stay below the next multiple of BM or BN (powers of two), which is at most 2^31.
 // Grid: x = row tiles × column tiles, y = splits of the depth (each split sums
 // `split_depth` elements of it and stores its partial C), z strides over layers.
 template <int BM, int BN, int TM, int TN, class Problem>
@@ -51,15 +60,20 @@ __global__ void __launch_bounds__(TileShape<BM, BN, TM, TN>::kThreads)
   const int thread_row = thread / Shape::kThreadsPerRow;
   const int row0 = static_cast<int>(blockIdx.x / col_tiles) * BM;
   const int col0 = static_cast<int>(blockIdx.x % col_tiles) * BN;
+  const int rows_left = problem.rows - row0, cols_left = problem.cols - col0;
   const int split = static_cast<int>(blockIdx.y);
-  const int depth_begin = split * split_depth;
-  const int depth_end = smaller(problem.depth, depth_begin + split_depth);
+  // The last split's nominal end can pass 2^31 even where the depth fits in an int.
+  const int64_t split_begin = int64_t{split} * split_depth;
+  const int depth_begin = static_cast<int>(smaller<int64_t>(problem.depth, split_begin));
+  const int depth_end =
+      static_cast<int>(smaller<int64_t>(problem.depth, split_begin + split_depth));
 
   for (int64_t layer_index = blockIdx.z; layer_index < problem.layers;
        layer_index += gridDim.z) {
     const auto layer = problem.layer(layer_index);
     float acc[TM][TN] = {};
-    for (int t0 = depth_begin; t0 < depth_end; t0 += kDepthTile) {
+    for (int t0 = depth_begin; t0 < depth_end; t0 = next_depth_tile(t0, depth_end)) {
+      const int depth_left = depth_end - t0;
       // Stage A transposed (a_tile[t][i]) and B (b_tile[t][c]); zeros outside the bounds.
 #pragma unroll
       for (int step = 0; step < BM * kDepthTile / Shape::kThreads; ++step) {
@@ -74,14 +88,14 @@ __global__ void __launch_bounds__(TileShape<BM, BN, TM, TN>::kThreads)
           i = e % BM;
           t = e / BM;
         }
-        const bool inside = row0 + i < problem.rows && t0 + t < depth_end;
+        const bool inside = i < rows_left && t < depth_left;
         a_tile[t][i] = inside ? layer.a(row0 + i, t0 + t) : 0.0f;
       }
 #pragma unroll
       for (int step = 0; step < BN * kDepthTile / Shape::kThreads; ++step) {
         const int e = thread + step * Shape::kThreads;
         const int c = e % BN, t = e / BN;
-        const bool inside = col0 + c < problem.cols && t0 + t < depth_end;
+        const bool inside = c < cols_left && t < depth_left;
         b_tile[t][c] = inside ? layer.b(t0 + t, col0 + c) : 0.0f;
       }
       __syncthreads();
