@@ -49,10 +49,71 @@ def test_bad_files_name_the_problem(tmp_path, text, columns, message):
         core.read_csv_columns(path, columns)
 
 
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1.5", 1.5),
+        ("  1.5 ", 1.5),
+        ("\t-2\t", -2.0),
+        ("+1", 1.0),
+        ("1e5", 1e5),
+        ("2.5E-3", 2.5e-3),
+        ("-1e+05", -1e5),
+        (".5", 0.5),
+        ("5.", 5.0),
+        ("007", 7.0),
+        ("1e-400", 0.0),  # underflows to zero, as every CSV reader reads it
+        ('"3.25"', 3.25),  # quoting is CSV syntax, not part of the number
+    ],
+)
+def test_numbers_as_csv_writers_write_them(tmp_path, cell, value):
+    path = csv_file(tmp_path, f"a,b\n{cell},0\n")
+    assert core.read_csv_columns(path, ["a"])[0, 0] == value
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        # Python's float() reads all of these; a CSV file does not mean them as numbers.
+        ("1_000", "'1_000' is not a number"),
+        ("0x10", "'0x10' is not a number"),
+        ("１２", "'１２' is not a number"),
+        ("1\u00a0", r"'1\\xa0' is not a number"),  # a no-break space is not padding
+        ("infinity", "'infinity' is not a finite number"),
+        ("-NaN", "'-NaN' is not a finite number"),
+        ("1e999", "'1e999' is too large for a float64"),
+        ('"1,5"', r"'1,5' is not a number \(write decimals with a point and no thousands"),
+        ("1.2.3", "'1.2.3' is not a number"),
+        ("e5", "'e5' is not a number"),
+        ("1e", "'1e' is not a number"),
+        ("- 1", "'- 1' is not a number"),
+        ("x" * 100, "'x{40}...' is not a number$"),
+    ],
+)
+def test_what_python_reads_but_csv_does_not_mean_is_refused(tmp_path, cell, message):
+    path = csv_file(tmp_path, f"a,b\n0,0\n{cell},0\n")
+    with pytest.raises(ValueError, match=rf"data.csv line 3 \(data row 2\), column 'a': {message}"):
+        core.read_csv_columns(path, ["a"])
+
+
+def test_quoted_line_breaks_do_not_shift_line_numbers(tmp_path):
+    path = csv_file(tmp_path, 'note,a\n"two\nlines",1\nok,x\n')
+    with pytest.raises(ValueError, match=r"line 4 \(data row 2\), column 'a': 'x' is not"):
+        core.read_csv_columns(path, ["a"])
+
+
 def test_binary_file(tmp_path):
     path = tmp_path / "data.csv"
-    path.write_bytes(b"\xff\xfe\x00\x81garbage")
-    with pytest.raises(ValueError, match="not a UTF-8 text file"):
+    path.write_bytes(b"a\n1\n2\xff\xfe\x00\x81garbage")
+    with pytest.raises(
+        ValueError, match="data.csv is not a UTF-8 text file .line 3 has the byte 0xff"
+    ):
+        core.read_csv_columns(path, ["a"])
+
+
+def test_an_oversized_field_names_its_line(tmp_path):
+    path = csv_file(tmp_path, "a,b\n1,2\n3," + "9" * 200_000 + "\n")
+    with pytest.raises(ValueError, match="data.csv line 3 is not readable as CSV: field larger"):
         core.read_csv_columns(path, ["a"])
 
 

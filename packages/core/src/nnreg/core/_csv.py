@@ -3,32 +3,42 @@
 import csv
 import difflib
 import math
+import re
 
 import numpy as np
+
+# A number as CSV writers (spreadsheets, R, pandas, numpy) write one: an optional sign, ASCII
+# digits with an optional decimal point, an optional exponent. Python's float() accepts more
+# ("1_000", full-width digits, "infinity"), none of which a CSV file means as a number.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+# Spaces and tabs around a number are padding; other white space is not read as such.
+_PADDING = " \t"
 
 
 def read_csv_columns(path, columns):
     """Return the named columns of the CSV file at ``path`` as a float64 ``(rows, k)`` array.
 
     The first line is the header. Only the requested columns must be numeric; other columns
-    may hold anything. Raises ``FileNotFoundError`` (an ``OSError``) for a missing file and
-    ``ValueError`` naming the file, line and column for anything that is not a finite number
-    in every requested cell.
+    may hold anything. A number is written the way CSV writers write them: an optional ``+``
+    or ``-``, ASCII digits with an optional decimal point, an optional exponent (``1.5``,
+    ``-2``, ``+1``, ``.5``, ``5.``, ``1e5``, ``2.5E-3``), optionally padded with spaces or
+    tabs. Anything else is refused, even where Python's ``float`` would read it: ``1_000``,
+    ``0x10``, full-width digits such as ``１２``, a decimal comma (``"1,5"``), ``nan``,
+    ``inf``, and numbers too large for a float64 (``1e999``).
+
+    Raises ``FileNotFoundError`` (an ``OSError``) for a missing file and ``ValueError`` naming
+    the file, and where it applies the line and column, for a file that is not UTF-8 CSV text
+    or a requested cell that does not hold a finite number.
     """
     columns = _check_column_names(columns)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            rows = list(csv.reader(file, skipinitialspace=True))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a UTF-8 text file") from None
-    except csv.Error as err:
-        raise ValueError(f"{path} is not a readable CSV file: {err}") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
+    rows = _rows(path)
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
         raise ValueError(f"{path} is empty: expected a header line with column names")
-    header = [name.strip() for name in rows[0]]
+    header = [name.strip() for name in rows[0][1]]
     indices = [_column_index(header, name, path) for name in columns]
     # A trailing blank line is common in hand-edited files; it is not a data row.
-    body = [(number, row) for number, row in enumerate(rows[1:], start=2) if row]
+    body = [(line, row) for line, row in rows[1:] if row]
     if not body:
         raise ValueError(f"{path} has a header but no data rows")
     values = np.empty((len(body), len(columns)), np.float64)
@@ -41,6 +51,37 @@ def read_csv_columns(path, columns):
         for j, (name, index) in enumerate(zip(columns, indices, strict=True)):
             values[i, j] = _number(row[index], path, line, i + 1, name)
     return values
+
+
+def _rows(path):
+    """``(line, fields)`` for every row; ``line`` is where the row starts in the file, which a
+    quoted field holding line breaks makes differ from the row's position."""
+    rows = []
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        reader = csv.reader(file, skipinitialspace=True)
+        try:
+            for fields in reader:
+                start = rows[-1][2] + 1 if rows else 1
+                rows.append((start, fields, reader.line_num))
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a UTF-8 text file ({_first_bad_byte(path)})") from None
+        except csv.Error as err:
+            raise ValueError(
+                f"{path} line {reader.line_num} is not readable as CSV: {err}"
+            ) from None
+    return [(start, fields) for start, fields, _ in rows]
+
+
+def _first_bad_byte(path):
+    # The decoder reads ahead in blocks, so only the bytes themselves locate the error.
+    with open(path, "rb") as file:
+        data = file.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return f"line {line} has the byte 0x{data[err.start]:02x}, which is not UTF-8"
+    return "it changed while being read"
 
 
 def _check_column_names(columns):
@@ -72,12 +113,20 @@ def _column_index(header, name, path):
 
 def _number(cell, path, line, row, name):
     where = f"{path} line {line} (data row {row}), column {name!r}"
-    if not cell.strip():
+    text = cell.strip(_PADDING)
+    if not text:
         raise ValueError(f"{where} is empty")
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ValueError(f"{where}: {cell.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {cell.strip()!r} is not a finite number")
-    return value
+    if _NUMBER.fullmatch(text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        raise ValueError(f"{where}: {_shown(text)} is too large for a float64")
+    if _NON_FINITE.fullmatch(text):
+        raise ValueError(f"{where}: {_shown(text)} is not a finite number")
+    hint = " (write decimals with a point and no thousands separators)" if "," in text else ""
+    raise ValueError(f"{where}: {_shown(text)} is not a number{hint}")
+
+
+def _shown(text, limit=40):
+    """The cell as the message quotes it: a pasted paragraph is cut short."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
