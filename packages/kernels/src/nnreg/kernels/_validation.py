@@ -1,7 +1,11 @@
-"""Trace-time checks of dense_tanh's inputs, with errors that name every shape."""
+"""Trace-time checks of dense_tanh's inputs, with errors that name every shape, and of which
+shapes each native kernel can take."""
 
 import jax
 import jax.numpy as jnp
+
+# The CUDA kernels index within one layer with 32-bit ints (csrc/cuda/launch_plan.cuh).
+_INT32_MAX = 2**31 - 1
 
 
 def prepare(caller: str, x, W, b) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -37,3 +41,10 @@ def _as_array(caller: str, name: str, value) -> jax.Array:
         return jnp.asarray(value)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{caller}: {name} is not an array ({error})") from error
+
+
+def fits_cuda_kernel(n: int, k: int, m: int) -> bool:
+    """Whether one (n, k) @ (k, m) layer is within the CUDA kernels' 32-bit offsets: the same
+    rule as fits_32_bit_offsets in launch_plan.cuh. The batch of a vmapped call does not count.
+    """
+    return max(n, k + 1, m, n * k, n * m, (k + 1) * m) <= _INT32_MAX
