@@ -1,44 +1,27 @@
-"""`nnreg compare` end to end, through the installed console script."""
+"""`nnreg compare`, mostly in-process through the `cli` fixture; one run of the real script."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import matplotlib.image
 import pytest
 
-NNREG = Path(sys.executable).with_name("nnreg")
 METHOD_NAMES = ["keras", "jax-gd", "optax-sgd", "optax-adam"]
 RESULT_KEYS = {
-    "method", "fused", "kernel", "train_mse", "val_mse", "seconds_first", "seconds_steady",
-    "diverged", "diverged_epoch", "error", "train_loss", "val_loss",
+    "method", "optimizer", "learning_rate", "fused", "kernel", "train_mse", "val_mse",
+    "seconds_first", "seconds_steady", "diverged", "diverged_epoch", "error", "train_loss",
+    "val_loss",
 }  # fmt: skip
 
 
-def nnreg(*args, cache_dir, env=None):
-    environment = {**os.environ, "NNREG_CACHE_DIR": str(cache_dir), **(env or {})}
-    return subprocess.run(
-        [str(NNREG), *args], capture_output=True, text=True, env=environment, timeout=600
-    )
-
-
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("jax-cache")
-
-
-@pytest.fixture(scope="module")
-def all_methods(tmp_path_factory, cache_dir):
-    out = tmp_path_factory.mktemp("out")
-    run = nnreg("compare", "--epochs", "60", "--json", "-", "--out", str(out), cache_dir=cache_dir)
-    return run, out
+def all_methods(tmp_path_factory, cli):
+    out = tmp_path_factory.mktemp("compare") / "results"
+    return cli("compare", "--epochs", 60, "--json", "-", "--out", out), out
 
 
 def test_json_schema_and_values(all_methods):
     run, _ = all_methods
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     document = json.loads(run.stdout)  # --json - leaves stdout to the JSON alone
     assert document["config"]["epochs"] == 60
     assert document["config"]["seed"] == 1234
@@ -50,20 +33,23 @@ def test_json_schema_and_values(all_methods):
     assert [r["method"] for r in results] == METHOD_NAMES
     for r in results:
         assert set(r) == RESULT_KEYS
-        assert r["error"] is None and r["diverged"] is False
+        assert r["error"] is None and r["diverged"] is False and r["diverged_epoch"] is None
         assert len(r["train_loss"]) == len(r["val_loss"]) == 60
         assert 0 < r["val_mse"] < r["val_loss"][0]
         assert 0 < r["train_mse"] < r["train_loss"][0]
         assert r["seconds_first"] > 0 and r["seconds_steady"] > 0
         assert r["fused"] is False
     assert [r["kernel"] for r in results] == [None, "jnp", "jnp", "jnp"]
+    assert [(r["optimizer"], r["learning_rate"]) for r in results] == [
+        ("sgd", 0.01), ("gd", 0.001), ("sgd", 0.001), ("adam", 0.001)
+    ]  # fmt: skip
     by_name = {r["method"]: r for r in results}
     # The lecture's hand-written gradient descent and Optax SGD are the same algorithm.
     assert by_name["jax-gd"]["val_mse"] == pytest.approx(by_name["optax-sgd"]["val_mse"], rel=1e-5)
     assert "keras" in run.stderr and "optax-adam" in run.stderr  # the table, moved off stdout
 
 
-def test_png_plots_are_written(all_methods):
+def test_png_plots_and_results_are_written(all_methods):
     _, out = all_methods
     for name in ("validation_loss.png", "fits.png"):
         image = matplotlib.image.imread(out / name)
@@ -73,11 +59,11 @@ def test_png_plots_are_written(all_methods):
     assert not list(out.glob(".*.tmp"))
 
 
-def test_fused_reports_the_cpu_kernel_and_matches_jnp(tmp_path, cache_dir):
-    common = ["compare", "--methods", "jax-gd,optax-adam", "--epochs", "40", "--no-plots"]
-    fused = nnreg(*common, "--fused", "--json", "-", "--out", str(tmp_path), cache_dir=cache_dir)
-    plain = nnreg(*common, "--json", "-", "--out", str(tmp_path), cache_dir=cache_dir)
-    assert fused.returncode == 0 and plain.returncode == 0, fused.stderr + plain.stderr
+def test_fused_reports_the_cpu_kernel_and_matches_jnp(tmp_path, cli):
+    common = ["compare", "--methods", "jax-gd,optax-adam", "--epochs", 40, "--no-plots"]
+    fused = cli(*common, "--fused", "--json", "-", "--out", tmp_path)
+    plain = cli(*common, "--json", "-", "--out", tmp_path)
+    assert fused.exit_code == 0 and plain.exit_code == 0, fused.stderr + plain.stderr
     fused_results = json.loads(fused.stdout)["results"]
     plain_results = json.loads(plain.stdout)["results"]
     for f, p in zip(fused_results, plain_results, strict=True):
@@ -87,13 +73,12 @@ def test_fused_reports_the_cpu_kernel_and_matches_jnp(tmp_path, cache_dir):
 
 
 @pytest.mark.slow
-def test_lecture_reproduces_the_lecture_figures(tmp_path, cache_dir):
-    run = nnreg(
+def test_lecture_reproduces_the_lecture_figures(tmp_path, cli):
+    run = cli(
         "compare", "--lecture", "--methods", "jax-gd,optax-sgd,optax-adam", "--no-plots",
-        "--json", str(tmp_path / "r.json"), "--out", str(tmp_path), "--quiet",
-        cache_dir=cache_dir,
+        "--json", tmp_path / "r.json", "--out", tmp_path, "--quiet",
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     document = json.loads((tmp_path / "r.json").read_text())
     assert document["config"]["val_seed"] == document["config"]["seed"] == 1234
     val_mse = {r["method"]: r["val_mse"] for r in document["results"]}
@@ -103,12 +88,13 @@ def test_lecture_reproduces_the_lecture_figures(tmp_path, cache_dir):
     assert "0.05290" in run.stdout and "0.03739" in run.stdout
 
 
-def test_diverging_learning_rate_is_reported(tmp_path, cache_dir):
-    run = nnreg(
-        "compare", "--methods", "jax-gd,optax-sgd", "--lr", "50", "--epochs", "200",
-        "--json", "-", "--out", str(tmp_path), cache_dir=cache_dir,
+def test_every_method_diverging_exits_1_and_says_so(tmp_path, cli):
+    run = cli(
+        "compare", "--methods", "jax-gd,optax-sgd", "--lr", 50, "--epochs", 200,
+        "--json", "-", "--out", tmp_path,
     )  # fmt: skip
-    assert run.returncode == 1  # every method failed
+    assert run.exit_code == 1
+    assert "nnreg compare: error: no method trained without diverging" in run.stderr
     results = json.loads(run.stdout)["results"]
     for r in results:
         assert r["diverged"] is True
@@ -116,83 +102,67 @@ def test_diverging_learning_rate_is_reported(tmp_path, cache_dir):
     assert "diverged at epoch" in run.stderr
 
 
-def test_one_good_method_keeps_exit_code_zero(tmp_path, cache_dir):
-    run = nnreg(
-        "compare", "--methods", "jax-gd,optax-adam", "--lr", "50", "--epochs", "200",
-        "--no-plots", "--out", str(tmp_path), cache_dir=cache_dir,
+def test_one_good_method_keeps_exit_code_zero(tmp_path, cli):
+    run = cli(
+        "compare", "--methods", "jax-gd,optax-adam", "--lr", 50, "--epochs", 200,
+        "--no-plots", "--out", tmp_path,
     )  # fmt: skip
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert [r["diverged"] for r in results] == [True, False]
-    assert run.returncode == 0
+    assert run.exit_code == 0 and "error" not in run.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["compare", "--epochs", "0"], "--epochs"),
-        (["compare", "--epochs", "ten"], "--epochs"),
-        (["compare", "--methods", "keras,torch"], "torch"),
-        (["compare", "--lr", "-0.1"], "--lr"),
-        (["compare", "--lr", "nan"], "--lr"),
-        (["compare", "--lecture", "--val-seed", "5"], "--lecture"),
-        (["compare", "--seed", "-1"], "--seed"),
-        (["compare", "--val-seed", "99999999999"], "--val-seed"),
-        (["sweep", "--seed", "4294967295", "--seeds", "2"], "--seeds"),
-        (["compare", "--no-such-flag"], "unrecognized"),
-        (["frobnicate"], "invalid choice"),
-        ([], "required"),
+        (["--epochs", "0"], "argument --epochs: must be a positive integer, got 0"),
+        (["--epochs", "ten"], "argument --epochs: invalid positive_int value: 'ten'"),
+        (["--methods", "keras,torch"], "argument --methods: unknown method(s) torch; choose"),
+        (["--lr", "-0.1"], "argument --lr: must be a positive number, got -0.1"),
+        (["--lr", "nan"], "argument --lr: must be a positive number, got nan"),
+        (["--lecture", "--val-seed", "5"], "--lecture draws validation data with --seed"),
+        (["--seed", "-1"], "argument --seed: must be between 0 and 4294967295, got -1"),
+        (["--val-seed", "99999999999"], "argument --val-seed: must be between 0 and"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     ],
 )
-def test_bad_flags_give_usage_and_exit_code_2(args, message, cache_dir):
-    run = nnreg(*args, cache_dir=cache_dir)
-    assert run.returncode == 2
-    assert "usage:" in run.stderr and message in run.stderr
-    assert "Traceback" not in run.stderr
+def test_bad_flags_give_compares_usage_and_exit_code_2(args, message, cli, tmp_path):
+    run = cli("compare", *args, "--out", tmp_path / "out")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("usage: nnreg compare")
+    assert f"nnreg compare: error: {message}" in run.stderr
+    assert not (tmp_path / "out").exists()
 
 
-def test_unwritable_out_is_one_clear_message(tmp_path, cache_dir):
+def test_out_below_a_file_is_one_clear_message(tmp_path, cli):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    run = nnreg("compare", "--out", str(blocker / "sub"), cache_dir=cache_dir)
-    assert run.returncode == 2
-    assert run.stderr.strip().count("\n") == 0
-    assert "cannot write to --out" in run.stderr and "Traceback" not in run.stderr
-
-
-def test_json_into_a_missing_folder_fails_before_training(tmp_path, cache_dir):
-    run = nnreg(
-        "compare", "--json", str(tmp_path / "missing" / "r.json"), "--out", str(tmp_path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
-    assert run.returncode == 2
-    assert "does not exist" in run.stderr and "Traceback" not in run.stderr
-    assert not (tmp_path / "results.json").exists()
-
-
-def test_help_does_not_import_jax_or_keras():
-    code = (
-        "import sys\n"
-        "from nnreg.cli import main\n"
-        "for argv in (['--help'], ['compare', '--help']):\n"
-        "    try:\n"
-        "        main(argv)\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        "heavy = sorted(m for m in ('jax', 'keras', 'matplotlib') if m in sys.modules)\n"
-        "print('HEAVY', heavy)\n"
+    run = cli("compare", "--out", blocker / "sub")
+    assert run.exit_code == 2
+    assert run.stderr == f"nnreg compare: error: cannot write to --out {blocker / 'sub'}: " + (
+        f"{blocker} is not a folder\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert "--fused" in run.stdout and "--methods" in run.stdout
-    assert "HEAVY []" in run.stdout
 
 
-def test_compilation_cache_is_filled_and_can_be_turned_off(tmp_path):
-    args = ["compare", "--methods", "optax-sgd", "--epochs", "10", "--no-plots"]
-    on, off = tmp_path / "on", tmp_path / "off"
-    assert nnreg(*args, "--out", str(tmp_path), cache_dir=on).returncode == 0
+def test_json_into_a_missing_folder_fails_before_training(tmp_path, cli):
+    run = cli("compare", "--json", tmp_path / "missing" / "r.json", "--out", tmp_path / "out")
+    assert run.exit_code == 2
+    assert "cannot write --json" in run.stderr and "does not exist" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_console_script_end_to_end_fills_and_skips_the_cache(tmp_path, console_script):
+    args = ["compare", "--methods", "optax-sgd", "--epochs", 10, "--no-plots"]
+    on, off, env_off = tmp_path / "on", tmp_path / "off", tmp_path / "env-off"
+    run = console_script(*args, "--out", tmp_path / "r", env={"NNREG_CACHE_DIR": str(on)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0].startswith("method ")
+    assert f"results in {tmp_path / 'r'}/" in run.stdout
     assert any(p.is_file() for p in on.rglob("*"))
-    assert nnreg(*args, "--no-cache", "--out", str(tmp_path), cache_dir=off).returncode == 0
-    env_off = tmp_path / "env-off"
-    disabled = nnreg(*args, "--out", str(tmp_path), cache_dir=env_off, env={"NNREG_NO_CACHE": "1"})
-    assert disabled.returncode == 0
+    off_run = console_script(
+        *args, "--no-cache", "--out", tmp_path, env={"NNREG_CACHE_DIR": str(off)}
+    )
+    assert off_run.returncode == 0, off_run.stderr
+    env = {"NNREG_CACHE_DIR": str(env_off), "NNREG_NO_CACHE": "1"}
+    assert console_script(*args, "--out", tmp_path, env=env).returncode == 0
     assert not off.exists() and not env_off.exists()

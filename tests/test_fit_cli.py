@@ -1,28 +1,14 @@
-"""`nnreg fit` and `nnreg predict` end to end, through the installed console script."""
+"""`nnreg fit` and `nnreg predict` end to end, in-process through the `cli` fixture."""
 
 import csv
-import inspect
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import matplotlib.image
 import numpy as np
 import pytest
 
 import nnreg.core as core
-
-NNREG = Path(sys.executable).with_name("nnreg")
-
-
-def nnreg(*args, cache_dir):
-    environment = {**os.environ, "NNREG_CACHE_DIR": str(cache_dir)}
-    return subprocess.run(
-        [str(NNREG), *map(str, args)], capture_output=True, text=True, env=environment, timeout=300
-    )
 
 
 def write_csv(path, columns):
@@ -45,13 +31,12 @@ def work(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def one_input(work):
-    run = nnreg(
+def one_input(work, cli):
+    run = cli(
         "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "one.npz",
         "--epochs", 80, "--patience", 0, "--json", work / "one.json", "--plot", work / "one.png",
-        cache_dir=work / "cache",
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     return run
 
 
@@ -70,9 +55,9 @@ def test_fit_prints_errors_in_the_data_units_and_why_it_stopped(one_input, work)
     assert 0 < report["train_mse"] < 400
 
 
-def test_predict_round_trip_matches_the_python_api(one_input, work):
-    run = nnreg("predict", work / "one.npz", work / "curve.csv", cache_dir=work / "cache")
-    assert run.returncode == 0, run.stderr
+def test_predict_round_trip_matches_the_python_api(one_input, work, cli):
+    run = cli("predict", work / "one.npz", work / "curve.csv")
+    assert run.exit_code == 0, run.stderr
     rows = list(csv.reader(io.StringIO(run.stdout)))
     assert rows[0] == ["x1", "y_pred"]
     written = np.array(rows[1:], float)
@@ -86,23 +71,22 @@ def test_predict_round_trip_matches_the_python_api(one_input, work):
 
 
 @pytest.fixture(scope="module")
-def two_inputs(work):
-    run = nnreg(
+def two_inputs(work, cli):
+    run = cli(
         "fit", work / "curve.csv", "--x", "x1,x2", "--y", "y", "--out", work / "two.npz",
         "--epochs", 40, "--hidden", "8,8", "--optimizer", "sgd", "--plot", work / "two.png",
-        "--quiet", cache_dir=work / "cache",
+        "--quiet",
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     return run
 
 
-def test_several_inputs_predict_to_a_file(two_inputs, work):
+def test_several_inputs_predict_to_a_file(two_inputs, work, cli):
     assert "network 2-8-8-1 tanh, sgd, learning rate 0.1" in two_inputs.stdout
-    predicted = nnreg(
+    predicted = cli(
         "predict", work / "two.npz", work / "curve.csv", "--out", work / "pred.csv",
-        cache_dir=work / "cache",
     )  # fmt: skip
-    assert predicted.returncode == 0 and predicted.stdout == ""
+    assert predicted.exit_code == 0 and predicted.stdout == ""
     lines = (work / "pred.csv").read_text().splitlines()
     assert lines[0] == "x1,x2,y_pred" and len(lines) == 61
 
@@ -114,13 +98,12 @@ def test_plots_are_pngs_for_one_and_several_inputs(one_input, two_inputs, work):
     assert not list(work.glob(".*.tmp"))
 
 
-def test_patience_stops_early_and_says_so(work):
-    run = nnreg(
+def test_patience_stops_early_and_says_so(work, cli):
+    run = cli(
         "fit", work / "noise.csv", "--x", "x", "--y", "y", "--out", work / "noise.npz",
         "--patience", 10, "--lr", 0.1, "--weight-decay", 0, "--epochs", 2000, "--json", "-",
-        cache_dir=work / "cache",
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     report = json.loads(run.stdout)  # --json - leaves stdout to the JSON alone
     assert report["stopped_early"] is True and report["epochs_run"] < 2000
     # Patience is checked between chunks of at least 50 epochs, so it may overshoot by 50.
@@ -129,56 +112,45 @@ def test_patience_stops_early_and_says_so(work):
     assert "had not improved for 10 epochs" in run.stderr
 
 
-def test_a_diverging_fit_leaves_the_old_model_untouched(one_input, work):
+def test_a_diverging_fit_exits_1_and_leaves_the_old_model_untouched(one_input, work, cli):
     good = (work / "one.npz").read_bytes()
-    run = nnreg(
+    run = cli(
         "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "one.npz",
         "--optimizer", "sgd", "--lr", 1e4, "--patience", 0, "--epochs", 50,
-        "--plot", work / "diverged.png", cache_dir=work / "cache",
+        "--plot", work / "diverged.png",
     )  # fmt: skip
-    assert run.returncode == 2
-    assert "diverged at epoch" in run.stderr and "Traceback" not in run.stderr
+    assert run.exit_code == 1
+    assert run.stderr.startswith("nnreg fit: error: ") and run.stderr.count("\n") == 1
+    assert "diverged at epoch" in run.stderr
     assert (work / "one.npz").read_bytes() == good
     assert not (work / "diverged.png").exists() and not list(work.glob(".*.tmp"))
 
 
-def test_fused_matches_the_plain_fit(one_input, work):
-    run = nnreg(
+def test_fused_matches_the_plain_fit(one_input, work, cli):
+    run = cli(
         "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "fused.npz",
-        "--epochs", 80, "--patience", 0, "--fused", "--json", "-", cache_dir=work / "cache",
+        "--epochs", 80, "--patience", 0, "--fused", "--json", "-",
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     fused = json.loads(run.stdout)
     plain = json.loads((work / "one.json").read_text())
     assert fused["config"]["fused"] is True and fused["kernel"] in ("cpu", "cuda")
     assert fused["val_mse"] == pytest.approx(plain["val_mse"], rel=1e-3)
 
 
-def test_help_states_the_defaults_without_importing_jax():
-    code = (
-        "import sys\n"
-        "from nnreg.cli import main\n"
-        "for argv in (['fit', '--help'], ['predict', '--help']):\n"
-        "    try:\n"
-        "        main(argv)\n"
-        "    except SystemExit:\n"
-        "        pass\n"
-        "print('HEAVY', sorted(m for m in ('jax', 'matplotlib') if m in sys.modules))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert "HEAVY []" in run.stdout
-    for words in ("--patience N", "(default: 200)", "(default: 5000)", "adam 0.01", "PRED.csv"):
-        assert words in " ".join(run.stdout.split())
-
-
-def test_the_help_defaults_are_the_regressors():
-    from nnreg.cli import _cmd_fit
-
-    defaults = {name: p.default for name, p in inspect.signature(core.Regressor).parameters.items()}
-    assert defaults["hidden"] == _cmd_fit.DEFAULT_HIDDEN
-    assert defaults["weight_decay"] == _cmd_fit.DEFAULT_WEIGHT_DECAY
-    assert defaults["epochs"] == _cmd_fit.DEFAULT_EPOCHS
-    assert defaults["val_fraction"] == _cmd_fit.DEFAULT_VAL_FRACTION
-    assert defaults["patience"] == _cmd_fit.DEFAULT_PATIENCE
-    for optimizer, rate in _cmd_fit.DEFAULT_LEARNING_RATES.items():
-        assert core.Regressor(optimizer=optimizer).learning_rate == rate
+def test_help_states_core_defaults(cli):
+    run = cli("fit", "--help")
+    assert run.exit_code == 0
+    text = " ".join(run.stdout.split())
+    defaults = core.REGRESSOR_DEFAULTS
+    for words in (
+        "--patience N stop once",
+        f"(default: {defaults.patience})",
+        f"most epochs to train (default: {defaults.epochs})",
+        f"(default: {','.join(map(str, defaults.hidden))})",
+        f"(default: {defaults.weight_decay})",
+        f"adam {defaults.learning_rates['adam']}",
+        f"{{{','.join(defaults.optimizers)}}}",
+    ):
+        assert words in text
+    assert "PRED.csv" in " ".join(cli("predict", "--help").stdout.split())

@@ -1,24 +1,18 @@
 """Bad input to `nnreg fit` / `nnreg predict`: one clear line, exit code 2, nothing written.
 
-The matrix runs the installed command's main() in-process (fast: no jax start-up per case;
-an escaping exception fails the test just as a traceback would); two cases also go
+The matrix runs the command in-process through the `cli` fixture (fast: no jax start-up per
+case; an escaping exception fails the test just as a traceback would); two cases also go
 through the console script itself.
 """
 
 import importlib.util
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnreg.core as core
-from nnreg.cli import main
 
-NNREG = Path(sys.executable).with_name("nnreg")
 GOOD_ROWS = [(100 + 10 * i, 50 + 4 * i + (i % 3)) for i in range(20)]
 
 
@@ -85,21 +79,21 @@ FIT_CASES = {
 
 
 @pytest.mark.parametrize("case", FIT_CASES)
-def test_fit_bad_input(case, folder, monkeypatch, capsys):
+def test_fit_bad_input(case, folder, monkeypatch, cli):
     make_data, extra, message = FIT_CASES[case]
     monkeypatch.chdir(folder)
     data = make_data(folder)
     before = snapshot(folder)
     args = ["fit", data, "--x", "income", "--y", "food", "--out", "model.npz", "--no-cache"]
-    assert main([*args, *extra, "--epochs", "5"]) == 2
-    out, err = capsys.readouterr()
-    assert err.startswith("nnreg fit: error: ") and err.count("\n") == 1
-    assert out == "" and re.search(message, err), err
+    run = cli(*args, *extra, "--epochs", "5")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("nnreg fit: error: ") and run.stderr.count("\n") == 1
+    assert run.stdout == "" and re.search(message, run.stderr), run.stderr
     assert snapshot(folder) == before  # the old model.npz is byte-identical, nothing new
 
 
 PREDICT_CASES = {
-    "missing model": (lambda f: "gone.npz", "good.csv", r"cannot read model gone\.npz: No such"),
+    "missing model": (lambda f: "gone.npz", "good.csv", r"cannot read gone\.npz: No such"),
     "text as model": (lambda f: "good.csv", "good.csv", r"good\.csv is not an nnreg model file"),
     "foreign npz": (
         lambda f: foreign_npz(f),
@@ -133,33 +127,37 @@ def future_model(folder):
 
 
 @pytest.mark.parametrize("case", PREDICT_CASES)
-def test_predict_bad_input(case, folder, monkeypatch, capsys):
+def test_predict_bad_input(case, folder, monkeypatch, cli):
     make_model, data, message = PREDICT_CASES[case]
     monkeypatch.chdir(folder)
     (folder / "renamed.csv").write_text("salary,food\n1,2\n")
     model = make_model(folder)
     before = snapshot(folder)
-    assert main(["predict", model, data, "--out", "pred.csv"]) == 2
-    out, err = capsys.readouterr()
-    assert err.startswith("nnreg predict: error: ") and err.count("\n") == 1 and out == ""
-    assert re.search(message, err), err
+    run = cli("predict", model, data, "--out", "pred.csv")
+    assert run.exit_code == 2 and run.stdout == ""
+    assert run.stderr.startswith("nnreg predict: error: ") and run.stderr.count("\n") == 1
+    assert re.search(message, run.stderr), run.stderr
     assert snapshot(folder) == before
 
 
-def test_predict_out_in_a_missing_folder(folder, monkeypatch, capsys):
+def test_predict_out_in_a_missing_folder(folder, monkeypatch, cli):
     monkeypatch.chdir(folder)
-    assert main(["predict", "model.npz", "good.csv", "--out", "no/p.csv"]) == 2
-    assert "cannot write --out no/p.csv: folder no does not exist" in capsys.readouterr().err
+    run = cli("predict", "model.npz", "good.csv", "--out", "no/p.csv")
+    assert run.exit_code == 2
+    assert (
+        run.stderr
+        == "nnreg predict: error: cannot write --out no/p.csv: folder no does not exist\n"
+    )
 
 
 @pytest.mark.skipif(
     importlib.util.find_spec("nnreg.kernels") is not None, reason="nnreg.kernels is installed"
 )
-def test_fused_without_the_kernels_package(folder, monkeypatch, capsys):
+def test_fused_without_the_kernels_package(folder, monkeypatch, cli):
     monkeypatch.chdir(folder)
-    args = ["fit", "good.csv", "--x", "income", "--y", "food", "--out", "m.npz", "--fused"]
-    assert main(args) == 2
-    assert "--fused needs the nnreg-kernels package" in capsys.readouterr().err
+    run = cli("fit", "good.csv", "--x", "income", "--y", "food", "--out", "m.npz", "--fused")
+    assert run.exit_code == 2
+    assert "--fused needs the nnreg-kernels package" in run.stderr
     assert not (folder / "m.npz").exists()
 
 
@@ -177,13 +175,12 @@ def test_fused_without_the_kernels_package(folder, monkeypatch, capsys):
         (["--x", "income,food"], "--y food is also one of the --x columns"),
     ],
 )
-def test_bad_flags_give_usage_and_exit_code_2(flags, message, folder, monkeypatch, capsys):
+def test_bad_flags_give_usage_and_exit_code_2(flags, message, folder, monkeypatch, cli):
     monkeypatch.chdir(folder)
-    with pytest.raises(SystemExit) as exit_:
-        main(["fit", "good.csv", "--x", "income", "--y", "food", "--out", "m.npz", *flags])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "usage:" in err and message in err
+    run = cli("fit", "good.csv", "--x", "income", "--y", "food", "--out", "m.npz", *flags)
+    assert run.exit_code == 2
+    assert run.stderr.startswith("usage: nnreg fit") and "nnreg fit: error: " in run.stderr
+    assert message in run.stderr
     assert not (folder / "m.npz").exists()
 
 
@@ -194,11 +191,8 @@ def test_bad_flags_give_usage_and_exit_code_2(flags, message, folder, monkeypatc
         (["predict", "good.csv", "good.csv"], "is not an nnreg model file"),
     ],
 )
-def test_the_console_script_prints_no_traceback(args, message, folder):
-    environment = {**os.environ, "NNREG_NO_CACHE": "1"}
-    run = subprocess.run(
-        [str(NNREG), *args], cwd=folder, capture_output=True, text=True, env=environment
-    )
+def test_the_console_script_prints_no_traceback(args, message, folder, console_script):
+    run = console_script(*args, cwd=folder, env={"NNREG_NO_CACHE": "1"})
     assert run.returncode == 2 and run.stdout == ""
     assert message in run.stderr and run.stderr.count("\n") == 1
     assert "Traceback" not in run.stderr and not (folder / "m.npz").exists()

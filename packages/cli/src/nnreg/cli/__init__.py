@@ -1,5 +1,5 @@
 """nnreg.cli: the ``nnreg`` command. Heavy imports (jax, keras) wait until a command runs."""
 
-from ._app import main
+from ._entry_point import main
 
 __all__ = ["main"]

@@ -1,4 +1,4 @@
-"""The four training methods of the lecture, each timed on a first and a repeated run."""
+"""The lecture's four training methods, each timed on a first and a repeated run."""
 
 import dataclasses
 import os
@@ -8,21 +8,29 @@ import numpy as np
 
 KERAS_DEFAULT_SGD_LEARNING_RATE = 0.01  # keras.optimizers.SGD(); the lecture keeps it
 
+# Each JAX method of the lecture is nnreg.core's trainer with one of core's update rules.
+JAX_METHOD_OPTIMIZERS = {"jax-gd": "gd", "optax-sgd": "sgd", "optax-adam": "adam"}
+
 
 @dataclasses.dataclass
 class MethodResult:
     method: str
+    optimizer: str
+    learning_rate: float
     fused: bool
     kernel: str | None  # the hidden-layer implementation that actually ran; None for Keras
     train_mse: float
     val_mse: float
     seconds_first: float
     seconds_steady: float
-    diverged: bool
-    diverged_epoch: int | None
+    diverged_epoch: int  # -1: did not diverge (nnreg.core's convention)
     train_loss: np.ndarray
     val_loss: np.ndarray
     prediction: np.ndarray  # the fitted curve on the training inputs, for the plot
+
+    @property
+    def diverged(self):
+        return self.diverged_epoch >= 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,40 +48,39 @@ def run_jax_method(method, problem, *, fused, layer, kernel, progress):
     """Train with nnreg.core twice on the same inputs: the first run compiles, the second not.
 
     ``layer`` is the hidden layer and ``kernel`` the implementation it runs ("jnp", "cpu" or
-    "cuda"), as ``_runtime.hidden_layer(fused)`` gives them.
+    "cuda"), as ``hidden_layer(fused)`` gives them.
     """
-    import optax
-
     import nnreg.core as core
 
+    optimizer_name = JAX_METHOD_OPTIMIZERS[method]
     params = core.init_params(core.LECTURE_LAYER_SIZES, seed=problem.seed)
-    data = (problem.x, problem.y, problem.x_val, problem.y_val)
-    common = {"epochs": problem.epochs, "layer": layer, "progress": progress}
-    if method == "jax-gd":
+    # One optimizer object for both runs, so the second reuses the compiled program.
+    optimizer = core.optimizer_factory(optimizer_name)(problem.learning_rate)
 
-        def train():
-            return core.train_gradient_descent(
-                params, *data, learning_rate=problem.learning_rate, **common
-            )
-    else:
-        # One optimizer object for both runs, so the second reuses the compiled program.
-        optimizer = {"optax-sgd": optax.sgd, "optax-adam": optax.adam}[method](
-            problem.learning_rate
+    def train():
+        return core.train_optax(
+            params,
+            optimizer,
+            problem.x,
+            problem.y,
+            problem.x_val,
+            problem.y_val,
+            epochs=problem.epochs,
+            layer=layer,
+            progress=progress,
         )
-
-        def train():
-            return core.train_optax(params, optimizer, *data, **common)
 
     result, seconds_first, seconds_steady = _timed_twice(train)
     return MethodResult(
         method=method,
+        optimizer=optimizer_name,
+        learning_rate=problem.learning_rate,
         fused=fused,
         kernel=kernel,
         train_mse=result.final_train_loss,
         val_mse=result.final_val_loss,
         seconds_first=seconds_first,
         seconds_steady=seconds_steady,
-        diverged=result.diverged,
         diverged_epoch=result.diverged_epoch,
         train_loss=result.train_loss,
         val_loss=result.val_loss,
@@ -91,6 +98,17 @@ def run_keras(problem, *, progress):
             f"Keras was already imported with the {keras.backend.backend()!r} backend; "
             "nnreg needs KERAS_BACKEND=jax"
         )
+    import jax
+
+    # Keras' Dense adds a (n,) bias to (batch, n) by rank promotion, which a host process
+    # (a test suite, a notebook) may have made an error for its own code.
+    with jax.numpy_rank_promotion("allow"):
+        return _train_keras(keras, problem, progress)
+
+
+def _train_keras(keras, problem, progress):
+    import nnreg.core as core
+
     keras.utils.set_random_seed(problem.seed)
     model = keras.Sequential(
         [keras.Input(shape=(problem.x.shape[1],))]
@@ -120,17 +138,19 @@ def run_keras(problem, *, progress):
     history, seconds_first, seconds_steady = _timed_twice(train)
     train_loss = np.asarray(history["loss"], np.float32)
     val_loss = np.asarray(history["val_loss"], np.float32)
-    bad = ~(np.isfinite(train_loss) & np.isfinite(val_loss))
+    train_mse = float(model.evaluate(problem.x, problem.y, verbose=0))
+    val_mse = float(model.evaluate(problem.x_val, problem.y_val, verbose=0))
     return MethodResult(
         method="keras",
+        optimizer="sgd",
+        learning_rate=KERAS_DEFAULT_SGD_LEARNING_RATE,
         fused=False,
         kernel=None,
-        train_mse=float(model.evaluate(problem.x, problem.y, verbose=0)),
-        val_mse=float(model.evaluate(problem.x_val, problem.y_val, verbose=0)),
+        train_mse=train_mse,
+        val_mse=val_mse,
         seconds_first=seconds_first,
         seconds_steady=seconds_steady,
-        diverged=bool(bad.any()),
-        diverged_epoch=int(np.argmax(bad)) if bad.any() else None,
+        diverged_epoch=core.divergence_epoch(train_loss, val_loss, train_mse, val_mse),
         train_loss=train_loss,
         val_loss=val_loss,
         prediction=np.asarray(model.predict(problem.x, verbose=0)),

@@ -1,10 +1,8 @@
-"""Shared pieces of the command line: argument types and the user-facing error."""
+"""Argument types and flag groups that several commands share; argparse alone, no jax."""
 
 import argparse
 
-
-class CommandError(Exception):
-    """A problem to report to the user in one line, without a traceback."""
+SEED_LIMIT = 2**32  # numpy's legacy generator, which the lecture's recipes use, takes 0 .. 2**32-1
 
 
 def positive_int(text):
@@ -14,14 +12,32 @@ def positive_int(text):
     return value
 
 
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or a positive integer, got {value}")
+    return value
+
+
 def positive_float(text):
     value = float(text)
-    if not value > 0 or value == float("inf"):
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
-SEED_LIMIT = 2**32  # numpy's legacy generator, which the lecture's recipes use, takes 0 .. 2**32-1
+def non_negative_float(text):
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be zero or a positive number, got {text}")
+    return value
+
+
+def fraction(text):
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
 
 
 def seed(text):
@@ -36,6 +52,18 @@ def add_cache_flag(parser):
         "--no-cache",
         action="store_true",
         help="disable JAX's persistent compilation cache (also: NNREG_NO_CACHE=1)",
+    )
+
+
+def add_quiet_flag(parser):
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def add_fused_flag(parser, *, applies_to="the hidden layers"):
+    parser.add_argument(
+        "--fused",
+        action="store_true",
+        help=f"use nnreg.kernels' fused dense+tanh for {applies_to}",
     )
 
 
@@ -55,7 +83,7 @@ def add_problem_flags(parser, *, seed_help):
 
 
 def add_output_flags(parser, *, default_out):
-    """The flags every training command shares: where results go and how loud it is."""
+    """Where compare and sweep put their results, and how loud they are."""
     parser.add_argument(
         "--out", default=default_out, help=f"folder for plots and results (default: {default_out})"
     )
@@ -63,5 +91,5 @@ def add_output_flags(parser, *, default_out):
         "--json", metavar="PATH", help="write results as JSON to PATH ('-': stdout)"
     )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_quiet_flag(parser)
     add_cache_flag(parser)

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from ._plots import plt, save_figure
+from ._figures import plt
 
 
-def plot_fit(model, x, y, path):
+def fit_figure(model, x, y):
     report = model.report_
     is_val = np.zeros(len(y), bool)
     is_val[report.val_rows] = True
@@ -19,7 +19,7 @@ def plot_fit(model, x, y, path):
         f"validation MSE {report.val_mse:.5g}"
     )
     ax.legend()
-    save_figure(fig, path)
+    return fig
 
 
 def _curve(ax, model, x, y, is_val):

@@ -1,0 +1,20 @@
+"""Headless matplotlib for every command's figures, and saving them whole or not at all."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot's import
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from ._report import write_file  # noqa: E402
+
+__all__ = ["plt", "save_figure"]
+
+
+def save_figure(fig, path):
+    """Write ``fig`` as a PNG at ``path`` and free it."""
+    fig.tight_layout()
+    try:
+        write_file(path, lambda file: fig.savefig(file, format="png", dpi=110))
+    finally:
+        plt.close(fig)

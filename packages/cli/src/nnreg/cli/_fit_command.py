@@ -1,0 +1,177 @@
+"""``nnreg fit``: a tanh MLP regression of one CSV column on others, saved for ``predict``.
+
+The defaults and the optimizer names are nnreg.core's ``REGRESSOR_DEFAULTS``, which loads
+without jax. Every output path is checked before the data is read, and the model is written
+last, so bad input or a failed fit leaves an existing model file untouched.
+"""
+
+import argparse
+import sys
+
+from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
+
+from ._errors import RunFailed, UsageError
+from ._flags import (
+    add_cache_flag,
+    add_fused_flag,
+    add_quiet_flag,
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    seed,
+)
+from ._report import check_output_path
+
+
+def _column_list(text):
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"a column is named twice in {text!r}")
+    return tuple(names)
+
+
+def _widths(text):
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive layer widths such as 10,10,10, got {text!r}"
+        )
+    return widths
+
+
+def add_parser(commands):
+    rates = ", ".join(f"{name} {rate}" for name, rate in DEFAULTS.learning_rates.items())
+    fit = commands.add_parser(
+        "fit",
+        help="fit a tanh network to columns of your own CSV file",
+        description="Fit a tanh MLP regression of one CSV column on others and save it as an "
+        ".npz model file for `nnreg predict`. Inputs and target are standardised with the "
+        "training rows' mean and std; the MSEs printed are in the target's own units.",
+    )
+    fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header line")
+    fit.add_argument(
+        "--x", required=True, type=_column_list, metavar="COL[,COL...]", help="input column(s)"
+    )
+    fit.add_argument("--y", required=True, metavar="COL", help="target column")
+    fit.add_argument("--out", required=True, metavar="MODEL.npz", help="model file to write")
+    fit.add_argument(
+        "--hidden",
+        type=_widths,
+        default=DEFAULTS.hidden,
+        metavar="W[,W...]",
+        help=f"hidden layer widths (default: {','.join(map(str, DEFAULTS.hidden))})",
+    )
+    fit.add_argument(
+        "--optimizer",
+        choices=DEFAULTS.optimizers,
+        default=DEFAULTS.optimizer,
+        help="full-batch update rule; gd and sgd take the same plain gradient steps "
+        f"(default: {DEFAULTS.optimizer})",
+    )
+    fit.add_argument("--lr", type=positive_float, help=f"learning rate (default: {rates})")
+    fit.add_argument(
+        "--weight-decay",
+        type=non_negative_float,
+        default=DEFAULTS.weight_decay,
+        metavar="WD",
+        help=f"L2 penalty on every parameter; 0 turns it off (default: {DEFAULTS.weight_decay})",
+    )
+    fit.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=DEFAULTS.epochs,
+        help=f"most epochs to train (default: {DEFAULTS.epochs})",
+    )
+    fit.add_argument(
+        "--val-fraction",
+        type=fraction,
+        default=DEFAULTS.val_fraction,
+        metavar="F",
+        help="share of rows held out, at random, for validation and early stopping "
+        f"(default: {DEFAULTS.val_fraction})",
+    )
+    fit.add_argument(
+        "--seed",
+        type=seed,
+        default=DEFAULTS.seed,
+        help=f"seed of the split and the weights (default: {DEFAULTS.seed})",
+    )
+    fit.add_argument(
+        "--patience",
+        type=non_negative_int,
+        default=DEFAULTS.patience,
+        metavar="N",
+        help="stop once the validation MSE has not improved for N epochs and keep the best "
+        f"parameters; 0 trains all --epochs and keeps the last (default: {DEFAULTS.patience})",
+    )
+    add_fused_flag(fit)
+    fit.add_argument("--json", metavar="PATH", help="write the fit report as JSON ('-': stdout)")
+    fit.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="plot the data and the fitted curve (one input) or predicted against actual",
+    )
+    add_quiet_flag(fit)
+    add_cache_flag(fit)
+    fit.set_defaults(run=run)
+    return fit
+
+
+def run(args):
+    if args.y in args.x:
+        raise UsageError(f"--y {args.y} is also one of the --x columns")
+    check_output_path(args.out, "--out")
+    check_output_path(args.json, "--json")
+    check_output_path(args.plot, "--plot")
+
+    from ._compile_cache import enable_cache_unless_disabled
+    from ._fit_summary import report_json, summary
+    from ._hidden_layer import hidden_layer
+    from ._progress import ProgressLine
+    from ._report import json_text, write_text
+
+    layer, kernel = hidden_layer(args.fused)
+    enable_cache_unless_disabled(args)
+
+    import nnreg.core as core
+
+    data = core.read_csv_columns(args.data, [*args.x, args.y])
+    model = core.Regressor(
+        hidden=args.hidden,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        epochs=args.epochs,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        patience=args.patience or None,
+        layer=layer,
+    )
+    x, y = data[:, :-1], data[:, -1]
+    progress = ProgressLine(not args.quiet and sys.stderr.isatty())
+    try:
+        model.fit(x, y, x_columns=args.x, y_column=args.y, progress=progress.reporter("fit"))
+    finally:
+        progress.clear()
+    if args.json:
+        write_text(args.json, json_text(report_json(args, model, kernel)))
+    if args.plot:
+        from ._figures import save_figure
+        from ._fit_plot import fit_figure
+
+        save_figure(fit_figure(model, x, y), args.plot)
+    # The model last: a fit that fails anywhere leaves an existing model file untouched.
+    try:
+        model.save(args.out)
+    except OSError as err:
+        raise RunFailed(f"cannot write --out {args.out}: {err.strerror or err}") from None
+    # With --json -, stdout carries the JSON alone and the summary moves to stderr.
+    print(summary(args, model, len(data)), file=sys.stderr if args.json == "-" else sys.stdout)
+    return 0

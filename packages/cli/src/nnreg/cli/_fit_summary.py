@@ -1,0 +1,58 @@
+"""How ``nnreg fit`` reports a fit: a summary in the target's units, and a JSON document."""
+
+import math
+
+import nnreg.core as core
+
+from ._environment import jax_environment
+from ._json_numbers import finite_list
+
+
+def summary(args, model, rows):
+    report = model.report_
+    sizes = "-".join(map(str, (len(args.x), *model.hidden, 1)))
+    lines = [
+        f"fit {args.y} from {', '.join(args.x)}: {rows} rows "
+        f"({report.n_train} training, {report.n_val} validation)",
+        f"network {sizes} tanh, {model.optimizer}, learning rate {model.learning_rate:g}, "
+        f"weight decay {model.weight_decay:g}",
+        f"epochs run: {report.epochs_run} ({report.stop_reason})",
+        f"train MSE       {report.train_mse:.6g}  (RMSE {math.sqrt(report.train_mse):.4g})",
+        f"validation MSE  {report.val_mse:.6g}  (RMSE {math.sqrt(report.val_mse):.4g})",
+        f"model written to {args.out}",
+    ]
+    return "\n".join(lines)
+
+
+def report_json(args, model, kernel):
+    report = model.report_
+    return {
+        "data": args.data,
+        "x_columns": list(args.x),
+        "y_column": args.y,
+        "model": args.out,
+        "config": {
+            "hidden": list(model.hidden),
+            "optimizer": model.optimizer,
+            "learning_rate": model.learning_rate,
+            "weight_decay": model.weight_decay,
+            "epochs": model.epochs,
+            "val_fraction": model.val_fraction,
+            "seed": model.seed,
+            "patience": model.patience,
+            "fused": args.fused,
+        },
+        "kernel": kernel,
+        "rows": {"train": report.n_train, "validation": report.n_val},
+        "train_mse": report.train_mse,
+        "val_mse": report.val_mse,
+        "epochs_run": report.epochs_run,
+        "best_epoch": report.best_epoch,
+        "stopped_early": report.stopped_early,
+        "stop_reason": report.stop_reason,
+        "seconds": report.seconds,
+        "nnreg_version": core.__version__,
+        "environment": jax_environment(),
+        "train_loss": finite_list(report.train_loss.tolist()),
+        "val_loss": finite_list(report.val_loss.tolist()),
+    }

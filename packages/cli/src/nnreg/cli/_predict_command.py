@@ -1,0 +1,40 @@
+"""``nnreg predict``: apply a model file from ``nnreg fit`` to the columns of a CSV file."""
+
+import csv
+import io
+
+from ._report import check_output_path, write_text
+
+
+def add_parser(commands):
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a model file from `nnreg fit`",
+        description="Read the model's input columns from a CSV file and write them with a "
+        "prediction column named after the target (e.g. foodexp_pred), in its own units.",
+    )
+    predict.add_argument("model", metavar="MODEL.npz", help="model file written by `nnreg fit`")
+    predict.add_argument("data", metavar="DATA.csv", help="CSV file with the model's inputs")
+    predict.add_argument(
+        "--out", metavar="PRED.csv", help="file to write (default: standard output)"
+    )
+    predict.set_defaults(run=run)
+    return predict
+
+
+def run(args):
+    check_output_path(args.out, "--out")
+
+    import nnreg.core as core
+
+    model = core.load_model(args.model)
+    x = core.read_csv_columns(args.data, model.x_columns_)
+    prediction = model.predict(x)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([*model.x_columns_, f"{model.y_column_}_pred"])
+    # repr gives the shortest text that reads back as the same float.
+    rows = zip(x.tolist(), prediction.tolist(), strict=True)
+    writer.writerows([*map(repr, inputs), repr(value)] for inputs, value in rows)
+    write_text(args.out or "-", text.getvalue())
+    return 0

@@ -1,0 +1,107 @@
+"""Where results go and how they read: plain tables, JSON documents and the results folder.
+
+Every destination is checked before training starts, yet nothing is created until the
+results exist, so a failed or interrupted run leaves no empty folder behind. Files are
+written whole or not at all.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from nnreg.core import write_atomically
+
+from ._errors import InputError, RunFailed
+
+
+def format_table(header, rows):
+    """Lines of ``header`` and ``rows`` (tuples of strings); columns fit their widest cell."""
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [line(header), line("-" * w for w in widths), *(line(row) for row in rows)]
+
+
+def check_out_dir(path, flag="--out"):
+    """Fail now if folder ``path`` could not be created or written into; create nothing."""
+    target = Path(path)
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == target and not target.is_dir():
+        raise InputError(f"cannot write to {flag} {path}: it is a file")
+    if not existing.is_dir():
+        raise InputError(f"cannot write to {flag} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to {flag} {path}: {existing} is not writable")
+
+
+def check_output_path(path, flag):
+    """Fail now, before any work, if file ``path`` cannot be written: no folder, or a folder.
+
+    ``None`` (not asked for) and ``-`` (standard output) always pass.
+    """
+    if path is None or path == "-":
+        return
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise InputError(f"cannot write {flag} {path}: folder {target.parent} does not exist")
+    if target.is_dir():
+        raise InputError(f"cannot write {flag} {path}: it is a folder")
+    if not os.access(target.parent, os.W_OK):
+        raise InputError(f"cannot write {flag} {path}: folder {target.parent} is not writable")
+
+
+def write_text(path, text):
+    """``text`` to file ``path`` atomically, or to standard output for ``-``."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_file(path, lambda file: file.write(text.encode()))
+
+
+def write_file(path, write):
+    """Call ``write(binary_file)`` for a file that appears at ``path`` whole or not at all."""
+    try:
+        write_atomically(path, write)
+    except OSError as err:
+        raise RunFailed(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def json_text(document):
+    return json.dumps(document, indent=2) + "\n"
+
+
+class ResultsFolder:
+    """The ``--out`` folder and ``--json`` destination of compare and sweep.
+
+    With ``--json -`` standard output carries the JSON alone and the tables move to stderr.
+    """
+
+    def __init__(self, out, json_path):
+        check_out_dir(out)
+        check_output_path(json_path, "--json")
+        self.out = Path(out)
+        self.json_path = json_path
+        self.table_stream = sys.stderr if json_path == "-" else sys.stdout
+
+    def path(self, name):
+        """``out/name``, creating the folder now that there is something to put in it."""
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RunFailed(f"cannot write to --out {self.out}: {err.strerror or err}") from None
+        return self.out / name
+
+    def write_json(self, name, document):
+        text = json_text(document)
+        write_text(self.path(name), text)
+        if self.json_path:
+            write_text(self.json_path, text)
+
+    def say(self, text):
+        print(text, file=self.table_stream)

@@ -1,0 +1,108 @@
+"""The `nnreg` entry point: help, --version, and one exit-code policy for every command."""
+
+import importlib.metadata
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnreg.core as core
+
+NNREG_SCRIPT = Path(sys.executable).with_name("nnreg")
+
+EXIT_CODES = "exit codes: 0 success; 1 the run itself failed"
+
+
+def test_help_lists_every_command_and_the_exit_codes(cli):
+    run = cli("--help")
+    assert run.exit_code == 0
+    for command in ("compare", "sweep", "fit", "predict"):
+        assert f"    {command} " in run.stdout
+    text = " ".join(run.stdout.split())
+    assert EXIT_CODES in text and "2 bad command line or bad input file; 130 interrupted" in text
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "fit", "predict"])
+def test_every_commands_help_states_the_exit_codes(command, cli):
+    run = cli(command, "--help")
+    assert run.exit_code == 0 and f"usage: nnreg {command}" in run.stdout
+    assert EXIT_CODES in " ".join(run.stdout.split())
+
+
+def test_the_console_scripts_help_does_not_import_jax_keras_or_matplotlib():
+    # -X importtime lists every module the script imports, on stderr.
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", str(NNREG_SCRIPT), "compare", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0 and "--methods" in run.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert "nnreg.cli._compare_command" in imported  # the listing is what the test thinks
+    assert not {"jax", "keras", "matplotlib", "optax"} & imported
+
+
+def test_version_names_every_package_without_starting_jax(cli):
+    run = cli("--version")
+    assert run.exit_code == 0 and run.stderr == ""
+    assert run.stdout.splitlines() == [
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("nnreg-cli", "nnreg-core", "nnreg-kernels", "jax")
+    ]
+
+
+def test_a_subcommand_typo_gets_that_subcommands_usage(cli):
+    run = cli("sweep", "--lrs", "0.1", "--fussed")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("usage: nnreg sweep ")
+    assert run.stderr.endswith("nnreg sweep: error: unrecognized arguments: --fussed\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_no_or_an_unknown_command_is_a_usage_error(args, message, cli):
+    run = cli(*args)
+    assert run.exit_code == 2
+    assert run.stderr.startswith("usage: nnreg ") and f"nnreg: error: {message}" in run.stderr
+
+
+def test_the_console_scripts_bad_flag_exits_2_without_a_traceback(console_script):
+    run = console_script("compare", "--epochs", "0")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith("usage: nnreg compare")
+    assert "nnreg compare: error: argument --epochs: must be a positive integer, got 0" in (
+        run.stderr
+    )
+    assert "Traceback" not in run.stderr
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{i * i % 7}\n" for i in range(30)))
+    return path
+
+
+def test_a_bug_is_not_disguised_as_a_users_error(csv_file, cli, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("an internal bug")
+
+    monkeypatch.setattr(core, "read_csv_columns", broken)
+    with pytest.raises(RuntimeError, match="an internal bug"):
+        cli("fit", csv_file, "--x", "a", "--y", "b", "--out", csv_file.with_suffix(".npz"))
+
+
+def test_an_interrupt_exits_130(csv_file, cli, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core, "read_csv_columns", interrupted)
+    run = cli("fit", csv_file, "--x", "a", "--y", "b", "--out", csv_file.with_suffix(".npz"))
+    assert run.exit_code == 130 and run.stderr == "nnreg fit: interrupted\n"
