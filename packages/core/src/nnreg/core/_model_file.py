@@ -3,19 +3,25 @@
 Strings are numpy unicode arrays and numbers plain numeric arrays, so nothing in the file
 is ever unpickled. Files are written beside their target and renamed into place, so a
 reader never sees a partial file and a failed write leaves an existing model untouched.
+
+Reading trusts nothing in the file: it reads only the members the format defines, checks
+each member's ``.npy`` header (dtype, shape, size) before reading its data, and refuses
+non-finite numbers, so a hostile file gets a ``ValueError``, never a huge allocation.
 """
 
-import importlib.metadata
-import zipfile
 from typing import NamedTuple
 
 import numpy as np
 
-from ._atomic import write_atomically
+from ._files import write_atomically
+from ._npz_reader import MAX_FILE_BYTES, NpzReader, Refused, WrongShape
+from ._version import __version__
 
 FORMAT = "nnreg-regressor"
 FORMAT_VERSION = 1
 ACTIVATION = "tanh"
+# Far more layers than any network nnreg trains; it bounds what a file can make nnreg build.
+MAX_LAYERS = 1000
 
 
 class ModelState(NamedTuple):
@@ -34,19 +40,12 @@ class ModelState(NamedTuple):
         return (self.params[0]["W"].shape[0], *(p["W"].shape[1] for p in self.params))
 
 
-def nnreg_version():
-    try:
-        return importlib.metadata.version("nnreg-core")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        return "unknown"
-
-
 def write_model_file(path, state):
     """Write ``state`` to ``path`` atomically: a temporary file in the same folder, renamed."""
     arrays = {
         "format": np.str_(FORMAT),
         "format_version": np.int64(FORMAT_VERSION),
-        "nnreg_version": np.str_(nnreg_version()),
+        "nnreg_version": np.str_(__version__),
         "activation": np.str_(ACTIVATION),
         "layer_sizes": np.asarray(state.layer_sizes, np.int64),
         "x_columns": np.asarray(state.x_columns, np.str_),
@@ -63,67 +62,100 @@ def write_model_file(path, state):
 
 
 def read_model_file(path):
-    """Read and check a model file; ``ValueError`` names what is wrong with a bad one."""
-    # Opened here, not by np.load, which leaks its handle when the zip directory is bad.
+    """Read and check a model file.
+
+    Raises ``OSError`` for a file that cannot be read and ``ValueError`` naming the file and
+    the problem for anything else: not an nnreg model, another format version, or a damaged
+    file (a member missing or unreadable, a wrong dtype or shape, non-finite numbers).
+    """
     with open(path, "rb") as file:
-        if not zipfile.is_zipfile(file):
-            raise ValueError(f"{path} is not an nnreg model file (not an .npz archive)")
-        file.seek(0)
-        try:
-            with np.load(file, allow_pickle=False) as archive:
-                arrays = {key: archive[key] for key in archive.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as err:
-            # np.load raises a mix of these for text, truncated, pickled and .npy files.
-            raise ValueError(f"{path} is not an nnreg model file ({err})") from None
-    if _text(arrays.get("format")) != FORMAT:
-        raise ValueError(f"{path} is not an nnreg model file (no '{FORMAT}' marker)")
-    version = arrays.get("format_version")
-    if version is None or version.shape != () or version.dtype.kind not in "iu":
-        raise ValueError(f"{path} is a damaged nnreg model file: no integer format_version")
-    if int(version) != FORMAT_VERSION:
+        data = _read_at_most(file, MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
         raise ValueError(
-            f"{path} has model format version {int(version)}; nnreg {nnreg_version()} reads "
+            f"{path} is not an nnreg model file (larger than {MAX_FILE_BYTES} bytes, the most "
+            "nnreg reads)"
+        )
+    try:
+        archive = NpzReader(data)
+    except Refused as err:
+        raise ValueError(f"{path} is not an nnreg model file ({err})") from None
+    try:
+        marker = archive.text("format")
+    except Refused:
+        marker = None
+    if marker != FORMAT:
+        raise ValueError(f"{path} is not an nnreg model file (no '{FORMAT}' marker)")
+    try:
+        version = int(archive.array("format_version", "iu", ()))
+    except Refused:
+        raise ValueError(
+            f"{path} is a damaged nnreg model file: no integer format_version"
+        ) from None
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has model format version {version}; nnreg {__version__} reads "
             f"version {FORMAT_VERSION} only"
         )
     try:
-        return _state(arrays)
-    except KeyError as err:
-        raise ValueError(f"{path} is a damaged nnreg model file: {err} is missing") from None
-    except (TypeError, ValueError) as err:
+        return _state(archive)
+    except Refused as err:
         raise ValueError(f"{path} is a damaged nnreg model file: {err}") from None
 
 
-def _state(arrays):
-    if _text(arrays["activation"]) != ACTIVATION:
-        raise ValueError(f"unknown activation {arrays['activation']}")
-    sizes = [int(s) for s in arrays["layer_sizes"]]
+def _state(archive):
+    activation = archive.text("activation")
+    if activation != ACTIVATION:
+        raise Refused(f"unknown activation {activation[:40]!r}")
+    sizes = [int(n) for n in archive.array("layer_sizes", "iu", (range(2, MAX_LAYERS + 2),))]
+    if min(sizes) < 1 or sizes[-1] != 1:
+        raise Refused(f"layer sizes {sizes} are not those of a network with one output")
+    n_inputs = sizes[0]
+    try:
+        columns = archive.texts("x_columns", (n_inputs,))
+    except WrongShape as err:
+        raise Refused(f"layer sizes {sizes} do not match the columns: {err}") from None
+    if len(set(columns)) != len(columns):
+        raise Refused("x_columns names a column more than once")
+    x_mean = archive.finite("x_mean", np.float64, (n_inputs,))
+    x_std = archive.finite("x_std", np.float64, (n_inputs,))
+    y_mean = archive.finite("y_mean", np.float64, ())
+    y_std = archive.finite("y_std", np.float64, ())
+    if not ((x_std > 0).all() and y_std > 0):
+        raise Refused("the standard deviations must be positive and finite")
+    return ModelState(
+        params=_layers(archive, sizes),
+        x_columns=tuple(columns),
+        y_column=archive.text("y_column"),
+        x_mean=x_mean,
+        x_std=x_std,
+        y_mean=float(y_mean),
+        y_std=float(y_std),
+    )
+
+
+def _layers(archive, sizes, prefix=""):
+    """One network's ``[{"W", "b"}, ...]``, from members ``{prefix}W0``, ``{prefix}b0``, ..."""
     params = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layer = {"W": arrays[f"W{i}"].astype(np.float32), "b": arrays[f"b{i}"].astype(np.float32)}
-        if layer["W"].shape != (fan_in, fan_out) or layer["b"].shape != (1, fan_out):
-            raise ValueError(f"layer {i} does not match the layer sizes {sizes}")
+        try:
+            layer = {
+                "W": archive.finite(f"{prefix}W{i}", np.float32, (fan_in, fan_out)),
+                "b": archive.finite(f"{prefix}b{i}", np.float32, (1, fan_out)),
+            }
+        except WrongShape as err:
+            raise Refused(f"layer {i} does not match the layer sizes {sizes}: {err}") from None
         params.append(layer)
-    state = ModelState(
-        params=params,
-        x_columns=tuple(str(c) for c in arrays["x_columns"]),
-        y_column=_text(arrays["y_column"]),
-        x_mean=arrays["x_mean"].astype(np.float64),
-        x_std=arrays["x_std"].astype(np.float64),
-        y_mean=float(arrays["y_mean"]),
-        y_std=float(arrays["y_std"]),
-    )
-    n_inputs = sizes[0] if sizes else 0
-    if len(sizes) < 2 or sizes[-1] != 1 or len(state.x_columns) != n_inputs:
-        raise ValueError(f"layer sizes {sizes} do not match the columns {state.x_columns}")
-    if state.x_mean.shape != (n_inputs,) or state.x_std.shape != (n_inputs,):
-        raise ValueError("the input standardisation does not match the columns")
-    scales = np.append(state.x_std, state.y_std)
-    if not (np.isfinite(scales).all() and (scales > 0).all()):
-        raise ValueError("the standard deviations must be positive and finite")
-    return state
+    return params
 
 
-def _text(value):
-    if value is None or value.shape != () or value.dtype.kind != "U":
-        return None
-    return str(value)
+def _read_at_most(file, limit):
+    # In chunks: read(limit) would allocate all of limit at once, and a FIFO or /dev/zero
+    # has no size to ask for in advance.
+    chunks, total = [], 0
+    while total < limit:
+        chunk = file.read(min(1 << 20, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
