@@ -3,7 +3,9 @@ find_package(Threads REQUIRED)
 set(NNREG_CSRC "${CMAKE_CURRENT_LIST_DIR}/../csrc")
 
 # Shape validation shared by the CPU and CUDA handlers.
-add_library(nnreg_kernels_common STATIC "${NNREG_CSRC}/common/dense_shape.cc")
+add_library(nnreg_kernels_common STATIC
+  "${NNREG_CSRC}/common/dense_shape.cc"
+  "${NNREG_CSRC}/common/mlp_shape.cc")
 target_include_directories(nnreg_kernels_common PUBLIC "${NNREG_CSRC}")
 target_compile_features(nnreg_kernels_common PUBLIC cxx_std_17)
 set_target_properties(nnreg_kernels_common PROPERTIES POSITION_INDEPENDENT_CODE ON)
@@ -11,7 +13,9 @@ nnreg_warnings(nnreg_kernels_common)
 
 add_library(nnreg_kernels_cpu STATIC
   "${NNREG_CSRC}/cpu/dense_tanh_cpu.cc"
-  "${NNREG_CSRC}/cpu/isa_variants.cc")
+  "${NNREG_CSRC}/cpu/isa_variants.cc"
+  "${NNREG_CSRC}/cpu/mlp_tanh_cpu.cc"
+  "${NNREG_CSRC}/cpu/mlp_isa_variants.cc")
 target_link_libraries(nnreg_kernels_cpu PUBLIC nnreg_kernels_common Threads::Threads)
 set_target_properties(nnreg_kernels_cpu PROPERTIES POSITION_INDEPENDENT_CODE ON)
 if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")

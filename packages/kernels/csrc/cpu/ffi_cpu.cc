@@ -8,6 +8,8 @@
 #include "common/ffi_buffers.h"
 #include "cpu/claiming_runner.h"
 #include "cpu/dense_tanh_cpu.h"
+#include "cpu/mlp_tanh_cpu.h"
+#include "common/mlp_ffi_buffers.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
@@ -22,7 +24,7 @@ ffi::Error guarded(Body body) {
     body();
     return ffi::Error::Success();
   } catch (const std::exception& error) {
-    return ffi::Error::Internal(std::string("dense_tanh: ") + error.what());
+    return ffi::Error::Internal(std::string("nnreg.kernels: ") + error.what());
   }
 }
 
@@ -48,6 +50,41 @@ ffi::Error backward(ffi::ThreadPool pool, F32Buffer dy, F32Buffer y, F32Buffer x
   });
 }
 
+std::vector<MemberInput> member_inputs(const std::vector<const float*>& data,
+                                       const std::vector<MemberIndex>& indices) {
+  std::vector<MemberInput> inputs(data.size());
+  for (size_t i = 0; i < data.size(); ++i) inputs[i] = {data[i], indices[i]};
+  return inputs;
+}
+
+ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
+                       int64_t layers) {
+  MlpForwardBuffers buffers;
+  if (auto error = decode_mlp_forward(args, rets, layers, buffers); error.failure()) return error;
+  const MlpOperands& operands = buffers.operands;
+  return guarded([&] {
+    mlp_tanh_forward({buffers.shape, {buffers.x, operands.x},
+                      member_inputs(buffers.w, operands.w), member_inputs(buffers.b, operands.b),
+                      buffers.y, buffers.activations},
+                     ClaimingRunner<ffi::ThreadPool>(pool));
+  });
+}
+
+ffi::Error mlp_backward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
+                        int64_t layers) {
+  MlpBackwardBuffers buffers;
+  if (auto error = decode_mlp_backward(args, rets, layers, buffers); error.failure()) {
+    return error;
+  }
+  const MlpOperands& operands = buffers.operands;
+  return guarded([&] {
+    mlp_tanh_backward({buffers.shape, {buffers.dy, operands.dy}, {buffers.x, operands.x},
+                       {buffers.activations, operands.activations},
+                       member_inputs(buffers.w, operands.w), buffers.dx, buffers.dw, buffers.db},
+                      ClaimingRunner<ffi::ThreadPool>(pool));
+  });
+}
+
 }  // namespace
 }  // namespace nnreg::cpu
 
@@ -58,3 +95,17 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregDenseTanhForwardCpu, nnreg::cpu::forward,
 XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregDenseTanhBackwardCpu, nnreg::cpu::backward,
                               nnreg::bind_backward_buffers(
                                   ffi::Ffi::Bind().Ctx<ffi::ThreadPool>()));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhForwardCpu, nnreg::cpu::mlp_forward,
+                              ffi::Ffi::Bind()
+                                  .Ctx<ffi::ThreadPool>()
+                                  .RemainingArgs()
+                                  .RemainingRets()
+                                  .Attr<int64_t>("layers"));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCpu, nnreg::cpu::mlp_backward,
+                              ffi::Ffi::Bind()
+                                  .Ctx<ffi::ThreadPool>()
+                                  .RemainingArgs()
+                                  .RemainingRets()
+                                  .Attr<int64_t>("layers"));

@@ -1,4 +1,4 @@
-"""XLA FFI handlers of the fused dense+tanh layer for CUDA GPUs (native extension)."""
+"""XLA FFI handlers of the fused dense+tanh layer and tanh MLP for CUDA GPUs (native extension)."""
 
 from typing import Any
 
@@ -6,4 +6,5 @@ architectures: str
 """The CUDA architectures compiled in, as CMake spells them (e.g. "80-real,90-real")."""
 
 def handlers() -> dict[str, Any]:
-    """FFI handler capsules by pass: {'forward': ..., 'backward': ...}."""
+    """FFI handler capsules: dense_tanh's 'forward' and 'backward', mlp_tanh's
+    'mlp_forward' and 'mlp_backward'."""

@@ -1,0 +1,98 @@
+// Splits a batch of MLPs into (member, row range) tasks and runs them on a TaskRunner.
+#include "cpu/mlp_tanh_cpu.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace nnreg::cpu {
+namespace {
+
+// Work (multiply-adds) below which a task costs more to hand to another thread than it
+// saves: the lecture's 400 rows through 1-10-10-10-1 run on the calling thread alone.
+constexpr int64_t kMinTaskWork = int64_t{1} << 18;
+// Tasks per thread, so that threads finishing early pick up more.
+constexpr int64_t kTasksPerThread = 4;
+// Multiply-add equivalents of one tanh, for sizing tasks.
+constexpr int64_t kTanhWork = 8;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+int64_t work_per_row(const MlpShape& shape) {
+  int64_t work = kTanhWork * shape.hidden_total();
+  for (int64_t l = 0; l < shape.layers(); ++l) work += shape.widths[l] * shape.widths[l + 1];
+  return work;
+}
+
+// Row ranges per member: enough tasks to keep every thread busy, none below kMinTaskWork.
+struct RowParts {
+  int64_t count, rows_each;
+};
+
+RowParts row_parts(const MlpShape& shape, int64_t pass_work_per_row, int64_t concurrency) {
+  const int64_t tiles = std::max<int64_t>(ceil_div(shape.n, kMlpTileRows), 1);
+  const int64_t by_work = ceil_div(shape.n * pass_work_per_row, kMinTaskWork);
+  const int64_t by_tasks =
+      ceil_div(kTasksPerThread * concurrency, std::max<int64_t>(shape.members, 1));
+  const int64_t wanted = std::clamp<int64_t>(std::min(by_work, by_tasks), 1, tiles);
+  const int64_t tiles_each = ceil_div(tiles, wanted);
+  return {ceil_div(tiles, tiles_each), tiles_each * kMlpTileRows};
+}
+
+int64_t grads_size(const MlpShape& shape) {
+  int64_t size = 0;
+  for (int64_t l = 0; l < shape.layers(); ++l) {
+    size += (shape.widths[l] + 1) * shape.widths[l + 1];
+  }
+  return size;
+}
+
+// Copies packed [dW_l; db_l] blocks into the per-layer outputs of one member.
+void unpack_grads(const MlpBackwardArgs& args, int64_t member, const float* grads) {
+  const MlpShape& shape = args.shape;
+  for (int64_t l = 0; l < shape.layers(); ++l) {
+    const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
+    std::copy(grads, grads + fan_in * fan_out, args.dw[l] + member * fan_in * fan_out);
+    std::copy(grads + fan_in * fan_out, grads + (fan_in + 1) * fan_out,
+              args.db[l] + member * fan_out);
+    grads += (fan_in + 1) * fan_out;
+  }
+}
+
+}  // namespace
+
+void mlp_tanh_forward(const MlpForwardArgs& args, const TaskRunner& runner,
+                      const MlpKernelSet& kernels) {
+  const MlpShape& shape = args.shape;
+  if (shape.members == 0 || shape.n == 0) return;
+  const RowParts parts = row_parts(shape, work_per_row(shape), runner.concurrency());
+  runner.run(shape.members * parts.count, [&](int64_t task) {
+    const int64_t member = task / parts.count, begin = task % parts.count * parts.rows_each;
+    kernels.forward_rows(args, member, begin, std::min(shape.n, begin + parts.rows_each));
+  });
+}
+
+void mlp_tanh_backward(const MlpBackwardArgs& args, const TaskRunner& runner,
+                       const MlpKernelSet& kernels) {
+  const MlpShape& shape = args.shape;
+  if (shape.members == 0) return;
+  const RowParts parts = row_parts(shape, 2 * work_per_row(shape), runner.concurrency());
+  const int64_t size = grads_size(shape);
+  // Each task sums its rows' gradients into its own slot; the slots of a member are added in
+  // a fixed order, so results never depend on scheduling.
+  std::vector<float> slots(shape.members * parts.count * size);
+  runner.run(shape.members * parts.count, [&](int64_t task) {
+    const int64_t member = task / parts.count, begin = task % parts.count * parts.rows_each;
+    kernels.backward_rows(args, member, std::min(shape.n, begin),
+                          std::min(shape.n, begin + parts.rows_each), slots.data() + task * size);
+  });
+  for (int64_t member = 0; member < shape.members; ++member) {
+    float* first = slots.data() + member * parts.count * size;
+    for (int64_t part = 1; part < parts.count; ++part) {
+      const float* slot = first + part * size;
+      for (int64_t i = 0; i < size; ++i) first[i] += slot[i];
+    }
+    unpack_grads(args, member, first);
+  }
+}
+
+}  // namespace nnreg::cpu

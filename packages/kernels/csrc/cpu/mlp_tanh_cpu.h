@@ -1,0 +1,61 @@
+// Multithreaded CPU kernels of a batch of whole tanh MLPs (nnreg.kernels.mlp_tanh), forward
+// and backward, free of XLA types. Hidden layers tanh(h W + b), the last layer affine.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/mlp_shape.h"
+#include "cpu/task_runner.h"
+
+namespace nnreg::cpu {
+
+// Rows per tile: the kernels hold a tile's activations feature-major, rows along the lanes.
+constexpr int64_t kMlpTileRows = 64;
+
+// An input buffer and where each member's block of it starts (see MemberIndex).
+struct MemberInput {
+  const float* data = nullptr;
+  MemberIndex index;
+  const float* of(int64_t member) const { return data + index.offset(member); }
+};
+
+// Row-major x (n, k0) -> y (n, kL); `activations`, when not null, receives the hidden layers'
+// outputs feature-major, (hidden_total, n) per member, for the backward pass.
+struct MlpForwardArgs {
+  MlpShape shape;
+  MemberInput x;
+  std::vector<MemberInput> w, b;
+  float* y;
+  float* activations;
+};
+
+// From dy (n, kL) and the forward's activations: dx (n, k0), dW_l and db_l of every layer.
+// Outputs hold one block per member.
+struct MlpBackwardArgs {
+  MlpShape shape;
+  MemberInput dy, x, activations;
+  std::vector<MemberInput> w;
+  float* dx;
+  std::vector<float*> dw, db;
+};
+
+// One instruction-set variant: runs rows [begin, end) of one member. The backward call
+// overwrites `grads` with those rows' [dW_l; db_l] for every layer, packed one after the
+// other ((k_l + 1) × k_{l+1} floats each).
+struct MlpKernelSet {
+  const char* name;
+  void (*forward_rows)(const MlpForwardArgs& args, int64_t member, int64_t begin, int64_t end);
+  void (*backward_rows)(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
+                        float* grads);
+};
+
+// The variants this CPU can run, fastest first; the last is portable.
+const std::vector<MlpKernelSet>& supported_mlp_kernel_sets();
+
+void mlp_tanh_forward(const MlpForwardArgs& args, const TaskRunner& runner,
+                      const MlpKernelSet& kernels = supported_mlp_kernel_sets().front());
+void mlp_tanh_backward(const MlpBackwardArgs& args, const TaskRunner& runner,
+                       const MlpKernelSet& kernels = supported_mlp_kernel_sets().front());
+
+}  // namespace nnreg::cpu

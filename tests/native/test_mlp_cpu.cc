@@ -1,0 +1,139 @@
+// mlp_tanh's CPU kernels, every instruction-set variant and both runners, against naive
+// double-precision loops: forward, saved activations, backward, members sharing x or not.
+#include <cmath>
+#include <random>
+#include <tuple>
+#include <vector>
+
+#include "check.h"
+#include "cpu/claiming_runner.h"
+#include "cpu/mlp_tanh_cpu.h"
+#include "naive_mlp.h"
+#include "thread_pool.h"
+
+namespace {
+
+using nnreg::MemberIndex;
+using nnreg::cpu::ClaimingRunner;
+using nnreg::cpu::InlineRunner;
+using nnreg::cpu::MemberInput;
+using nnreg::cpu::MlpKernelSet;
+using nnreg::cpu::TaskRunner;
+using namespace nnreg::testing;
+
+struct Case {
+  std::vector<int64_t> widths;
+  int64_t members, n;
+  bool shared_x;
+};
+
+// Rows: none, fewer than a tile or a vector, ragged tiles, and enough to split over threads.
+// Widths: 1, odd, around the 16-column panels, the 64 limit; depths 1 to 8.
+const std::vector<Case> kCases = {
+    {{1, 1}, 1, 1, false},          {{3, 5}, 2, 0, true},
+    {{1, 10, 10, 10, 1}, 1, 400, true}, {{1, 10, 10, 10, 1}, 3, 67, true},
+    {{2, 17, 1, 33, 4}, 2, 129, false}, {{5, 64, 64, 64, 3}, 1, 193, true},
+    {{64, 64}, 2, 13, false},       {{1, 2, 3, 4, 5, 6, 7, 8, 9}, 2, 70, true},
+    {{7, 16, 15, 2}, 4, 3000, true},
+};
+
+std::vector<MemberInput> inputs(const std::vector<Matrix>& blocks,
+                                const std::vector<int64_t>& block_sizes, int64_t members) {
+  std::vector<MemberInput> out;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    out.push_back({blocks[i].data(), MemberIndex({members}, {members}, block_sizes[i])});
+  }
+  return out;
+}
+
+MemberInput x_input(const Network& net) {
+  const auto& s = net.shape;
+  return {net.x.data(),
+          MemberIndex({s.members}, {net.shared_x ? 1 : s.members}, s.n * s.inputs())};
+}
+
+void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Case& c,
+                std::mt19937& rng) {
+  const Network net = random_network(c.widths, c.members, c.n, c.shared_x, rng);
+  const auto& s = net.shape;
+  std::vector<int64_t> w_sizes, b_sizes;
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    w_sizes.push_back(s.widths[l] * s.widths[l + 1]);
+    b_sizes.push_back(s.widths[l + 1]);
+  }
+  Matrix y(s.members * s.n * s.outputs(), NAN);
+  Matrix saved(s.members * s.hidden_total() * s.n, NAN);
+  nnreg::cpu::mlp_tanh_forward({s, x_input(net), inputs(net.w, w_sizes, s.members),
+                                inputs(net.b, b_sizes, s.members), y.data(), saved.data()},
+                               runner, kernels);
+  const auto layers = naive_layers(net);
+  std::vector<double> want_y, want_saved;
+  for (int64_t member = 0; member < s.members; ++member) {
+    const auto& last = layers[member].back();
+    want_y.insert(want_y.end(), last.begin(), last.end());
+    for (int64_t l = 1; l < s.layers(); ++l) {
+      for (int64_t f = 0; f < s.widths[l]; ++f) {
+        for (int64_t i = 0; i < s.n; ++i) {
+          want_saved.push_back(layers[member][l][i * s.widths[l] + f]);
+        }
+      }
+    }
+  }
+  const char* name = kernels.name;
+  CHECK(count_mismatches(y, want_y, 2e-5) == 0, "%s forward widths=%zu n=%lld: max error %g",
+        name, c.widths.size(), static_cast<long long>(c.n), max_abs_error(y, want_y));
+  CHECK(count_mismatches(saved, want_saved, 2e-5) == 0, "%s activations n=%lld: max error %g",
+        name, static_cast<long long>(c.n), max_abs_error(saved, want_saved));
+
+  const Matrix dy = random_matrix(s.members * s.n * s.outputs(), 1.0f, rng);
+  Matrix dx(s.members * s.n * s.inputs(), NAN);
+  std::vector<Matrix> dw, db;
+  std::vector<float*> dw_out, db_out;
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    dw.emplace_back(s.members * w_sizes[l], NAN);
+    db.emplace_back(s.members * b_sizes[l], NAN);
+  }
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    dw_out.push_back(dw[l].data());
+    db_out.push_back(db[l].data());
+  }
+  const MemberInput dy_in{dy.data(), MemberIndex({s.members}, {s.members}, s.n * s.outputs())};
+  const MemberInput saved_in{saved.data(),
+                             MemberIndex({s.members}, {s.members}, s.hidden_total() * s.n)};
+  nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in,
+                                 inputs(net.w, w_sizes, s.members), dx.data(), dw_out, db_out},
+                                runner, kernels);
+  const MlpGradients want = naive_mlp_backward(net, dy);
+  const double tolerance =
+      2e-5 * std::sqrt(static_cast<double>(std::max<int64_t>(c.n, 1))) + 2e-5;
+  CHECK(count_mismatches(dx, want.dx, tolerance) == 0, "%s dx n=%lld: max error %g", name,
+        static_cast<long long>(c.n), max_abs_error(dx, want.dx));
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    CHECK(count_mismatches(dw[l], want.dw[l], tolerance) == 0,
+          "%s dW%lld n=%lld depth=%lld: max error %g", name, static_cast<long long>(l),
+          static_cast<long long>(c.n), static_cast<long long>(s.layers()),
+          max_abs_error(dw[l], want.dw[l]));
+    CHECK(count_mismatches(db[l], want.db[l], tolerance) == 0, "%s db%lld n=%lld: max error %g",
+          name, static_cast<long long>(l), static_cast<long long>(c.n),
+          max_abs_error(db[l], want.db[l]));
+  }
+}
+
+void matches_naive_loops() {
+  SpawningPool pool(3);
+  const ClaimingRunner<SpawningPool> threaded(pool);
+  const InlineRunner inline_runner;
+  std::mt19937 rng(11);
+  for (const MlpKernelSet& kernels : nnreg::cpu::supported_mlp_kernel_sets()) {
+    for (const TaskRunner* runner : {static_cast<const TaskRunner*>(&inline_runner),
+                                     static_cast<const TaskRunner*>(&threaded)}) {
+      for (const Case& c : kCases) check_case(kernels, *runner, c, rng);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_cases({{"matches_naive_loops", matches_naive_loops}}, argc, argv);
+}
