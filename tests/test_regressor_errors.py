@@ -10,7 +10,8 @@ import nnreg.core as core
     ("settings", "error", "message"),
     [
         ({"optimizer": "rmsprop"}, ValueError, "gd, sgd, adam"),
-        ({"hidden": (10, 0)}, ValueError, "positive ints"),
+        ({"hidden": (10, 0)}, ValueError, r"hidden must be at least 1, got \(10, 0\)"),
+        ({"hidden": (10, 2.5)}, TypeError, r"hidden must hold ints, got \(10, 2.5\)"),
         ({"hidden": 10}, TypeError, "sequence"),
         ({"learning_rate": -1.0}, ValueError, "learning_rate"),
         ({"weight_decay": -0.1}, ValueError, "weight_decay"),
@@ -42,12 +43,32 @@ def column_data(rows=20):
         (lambda x, y: (x[:2], y[:2]), "too few rows"),
         (lambda x, y: (x.astype(str), y), "real numbers"),
         (lambda x, y: (x, y[:, None].repeat(2, 1)), "single column"),
+        (lambda x, y: (x * 1e300, y), "columns 'a', 'b' are out of range.*rescale"),
+        (lambda x, y: (x, y * 1e-300), "column 'target' is out of range"),
+        (lambda x, y: (x, y * 1.7e307), "column 'target' is out of range"),
     ],
 )
 def test_bad_data_is_refused_before_training(change, message):
     x, y = change(*column_data())
     with pytest.raises((ValueError, TypeError), match=message):
         core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"], y_column="target")
+
+
+def test_repeated_column_names_are_refused():
+    x, y = column_data()
+    with pytest.raises(ValueError, match="x_columns name a column more than once: a"):
+        core.Regressor(epochs=5).fit(x, y, x_columns=["a", "a"])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverging run overflows, as asked
+def test_divergence_hidden_by_early_stopping_fails_without_learning():
+    # lr 1e30 blows up at once; patience would otherwise keep the untrained weights
+    x, y = column_data(40)
+    model = core.Regressor(optimizer="gd", learning_rate=1e30, epochs=400, patience=20)
+    with pytest.raises(core.TrainingError, match=r"nothing was learned: training diverged at epoch 1"):
+        model.fit(x, y)
+    with pytest.raises(ValueError, match="not fitted"):
+        model.predict(x)
 
 
 def test_wrong_number_of_columns_to_predict():

@@ -1,25 +1,121 @@
-"""Argument checks shared by the public functions: fail early, name the problem."""
+"""Every argument check of nnreg.core: fail early, name the argument and the value.
+
+A wrong type raises ``TypeError``, a wrong value ``ValueError``.
+"""
 
 import numbers
 
-import jax.numpy as jnp
 import numpy as np
 
 
-def check_layer_sizes(layer_sizes):
-    """Return ``layer_sizes`` as a tuple of positive ints, at least input and output."""
+def check_int(value, name, *, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return float(value)
+
+
+def check_epochs(epochs):
+    return check_int(epochs, "epochs", minimum=1)
+
+
+def check_patience(patience):
+    return None if patience is None else check_int(patience, "patience", minimum=1)
+
+
+def check_chunk_epochs(chunk_epochs):
+    return None if chunk_epochs is None else check_int(chunk_epochs, "chunk_epochs", minimum=1)
+
+
+def check_seed(seed, name="seed"):
+    seed = check_int(seed, name, minimum=0)
+    if seed >= 2**32:  # numpy's legacy generator, which the lecture's recipes use
+        raise ValueError(f"{name} must be below 2**32, got {seed}")
+    return seed
+
+
+def check_learning_rate(learning_rate, name="learning_rate"):
+    learning_rate = check_number(learning_rate, name)
+    if learning_rate <= 0:
+        raise ValueError(f"{name} must be positive, got {learning_rate}")
+    return learning_rate
+
+
+def check_weight_decay(value):
+    value = check_number(value, "weight_decay")
+    if value < 0:
+        raise ValueError(f"weight_decay must be zero or positive, got {value}")
+    return value
+
+
+def check_fraction(value, name):
+    value = check_number(value, name)
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {value}")
+    return value
+
+
+def check_callable(value, name):
+    if value is not None and not callable(value):
+        raise TypeError(f"{name} must be callable, got {value!r}")
+    return value
+
+
+def check_widths(widths, name, *, minimum_count):
+    """A sequence of positive int layer widths, as a tuple."""
+    if isinstance(widths, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of ints, got {widths!r}")
     try:
-        sizes = tuple(layer_sizes)
+        widths = tuple(widths)
     except TypeError:
-        raise TypeError(f"layer_sizes must be a sequence of ints, got {layer_sizes!r}") from None
-    if len(sizes) < 2:
-        raise ValueError(f"layer_sizes needs at least an input and an output size, got {sizes}")
-    for size in sizes:
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-            raise TypeError(f"layer_sizes must hold ints, got {sizes}")
-        if size < 1:
-            raise ValueError(f"every layer size must be at least 1, got {sizes}")
-    return tuple(int(s) for s in sizes)
+        raise TypeError(f"{name} must be a sequence of ints, got {widths!r}") from None
+    if len(widths) < minimum_count:
+        raise ValueError(f"{name} needs at least {minimum_count} sizes, got {widths}")
+    for width in widths:
+        if isinstance(width, bool) or not isinstance(width, numbers.Integral):
+            raise TypeError(f"{name} must hold ints, got {widths}")
+        if width < 1:
+            raise ValueError(f"every size in {name} must be at least 1, got {widths}")
+    return tuple(int(w) for w in widths)
+
+
+def check_layer_sizes(layer_sizes):
+    """``layer_sizes`` as a tuple of positive ints: at least an input and an output size."""
+    return check_widths(layer_sizes, "layer_sizes", minimum_count=2)
+
+
+def check_hidden(hidden):
+    return check_widths(hidden, "hidden", minimum_count=0)
+
+
+def real_array(value, name, dtype):
+    """``value`` as a non-empty finite array of ``dtype``."""
+    try:
+        a = np.asarray(value)
+    except Exception as err:
+        raise TypeError(f"{name} must be an array of numbers: {err}") from None
+    if a.dtype == object or not (
+        np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty")
+    with np.errstate(over="ignore"):
+        a = a.astype(dtype)
+    if not np.isfinite(a).all():
+        raise ValueError(
+            f"{name} contains NaN or infinite values (or values too large for {a.dtype})"
+        )
+    return a
 
 
 def check_params(params):
@@ -32,10 +128,8 @@ def check_params(params):
     for i, layer in enumerate(params):
         if not isinstance(layer, dict) or set(layer) != {"W", "b"}:
             raise TypeError(f"params[{i}] must be a dict with exactly the keys 'W' and 'b'")
-        W, b = (
-            _float_array(layer["W"], f"params[{i}]['W']"),
-            _float_array(layer["b"], f"params[{i}]['b']"),
-        )
+        W = real_array(layer["W"], f"params[{i}]['W']", np.float32)
+        b = real_array(layer["b"], f"params[{i}]['b']", np.float32)
         if W.ndim != 2:
             raise ValueError(f"params[{i}]['W'] must be 2-D (fan_in, fan_out), got shape {W.shape}")
         if b.shape != (1, W.shape[1]):
@@ -54,14 +148,10 @@ def check_params(params):
 def check_data(x, y, layer_sizes, names=("x", "y")):
     """Check one (inputs, targets) pair against the network's sizes; return float32 arrays."""
     x_name, y_name = names
-    x, y = _float_array(x, x_name), _float_array(y, y_name)
+    x, y = real_array(x, x_name, np.float32), real_array(y, y_name, np.float32)
     for name, a in ((x_name, x), (y_name, y)):
         if a.ndim != 2:
             raise ValueError(f"{name} must be 2-D (rows, columns), got shape {a.shape}")
-        if a.shape[0] == 0:
-            raise ValueError(f"{name} has no rows")
-        if not np.isfinite(np.asarray(a)).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}")
     if x.shape[1] != layer_sizes[0]:
@@ -75,41 +165,38 @@ def check_data(x, y, layer_sizes, names=("x", "y")):
     return x, y
 
 
-def check_epochs(epochs):
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"epochs must be an int, got {epochs!r}")
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
-    return int(epochs)
+def check_seeds(seeds):
+    """A non-empty 1-D sequence of seeds, as an int64 array."""
+    array = np.asarray(seeds)
+    if array.ndim != 1 or len(array) == 0:
+        raise ValueError(f"seeds must be a non-empty sequence of ints, got {seeds!r}")
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"seeds must be ints, got {array.dtype} values")
+    for seed in array:
+        check_seed(int(seed), "seeds[i]")
+    return array
 
 
-def check_learning_rate(learning_rate):
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"learning_rate must be a number, got {learning_rate!r}")
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be positive and finite, got {learning_rate}")
-    return float(learning_rate)
-
-
-def check_patience(patience):
-    if isinstance(patience, bool) or not isinstance(patience, numbers.Integral):
-        raise TypeError(f"patience must be an int, got {patience!r}")
-    if patience < 1:
-        raise ValueError(f"patience must be at least 1, got {patience}")
-    return int(patience)
-
-
-def check_chunk_epochs(chunk_epochs):
-    if isinstance(chunk_epochs, bool) or not isinstance(chunk_epochs, int) or chunk_epochs < 1:
-        raise ValueError(f"chunk_epochs must be a positive int, got {chunk_epochs!r}")
-    return chunk_epochs
-
-
-def _float_array(value, name):
+def check_learning_rates(learning_rates, count):
+    """One learning rate, or one per member: a float64 array of ``count`` positive rates."""
     try:
-        a = np.asarray(value)
-    except Exception as err:
-        raise TypeError(f"{name} must be an array of numbers: {err}") from None
-    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    return jnp.asarray(a, jnp.float32)
+        rates = np.asarray(learning_rates, np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"learning_rates must be numbers, got {learning_rates!r}") from None
+    if rates.ndim == 0:
+        rates = np.full(count, rates)
+    if rates.shape != (count,):
+        raise ValueError(
+            f"learning_rates must be one number or one per seed: {count} seeds, "
+            f"learning_rates of shape {rates.shape}"
+        )
+    for rate in rates:
+        check_learning_rate(float(rate), "learning_rates[i]")
+    return rates
+
+
+def check_devices(devices):
+    devices = list(devices)
+    if not devices:
+        raise ValueError("devices must name at least one device, got an empty list")
+    return devices

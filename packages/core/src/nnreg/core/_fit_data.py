@@ -2,9 +2,16 @@
 
 import numpy as np
 
+from ._checks import real_array
+
+# Squared errors of values beyond these magnitudes overflow or underflow float64, and their
+# standardisation loses every digit: such columns must be rescaled by the user.
+LARGEST_MAGNITUDE = 1e150
+SMALLEST_SPREAD = 1e-150
+
 
 def as_inputs(x):
-    x = _finite_array(x, "x")
+    x = real_array(x, "x", np.float64)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[1] == 0:
@@ -13,7 +20,7 @@ def as_inputs(x):
 
 
 def as_target(y):
-    y = _finite_array(y, "y")
+    y = real_array(y, "y", np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         return y
     if y.ndim != 1:
@@ -21,22 +28,13 @@ def as_target(y):
     return y[:, None]
 
 
-def _finite_array(value, name):
-    a = np.asarray(value)
-    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
-        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
-    a = a.astype(np.float64)
-    if a.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
-
-
 def column_names(names, count):
     names = tuple(f"x{i}" for i in range(count)) if names is None else tuple(map(str, names))
     if len(names) != count:
         raise ValueError(f"{len(names)} x_columns given for {count} input columns")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"x_columns name a column more than once: {', '.join(repeated)}")
     return names
 
 
@@ -54,12 +52,35 @@ def split(rows, val_fraction, seed):
 
 
 def standardisation(values, names):
-    constant = [name for name, column in zip(names, values.T, strict=True) if np.ptp(column) == 0]
+    """Per column mean and std (each ``(1, columns)``) of ``values``, or a ValueError naming
+    the columns that are constant or whose magnitudes nnreg cannot fit."""
+    constant = [
+        name for name, column in zip(names, values.T, strict=True) if column.min() == column.max()
+    ]
     if constant:
-        listed = ", ".join(repr(name) for name in constant)
-        subject = f"column {listed} is" if len(constant) == 1 else f"columns {listed} are"
         raise ValueError(
-            f"{subject} constant in the training rows (standard deviation 0), so it cannot "
-            "be standardised and tells the network nothing; leave it out"
+            f"{_columns(constant)} constant in the training rows (standard deviation 0), so "
+            "it cannot be standardised and tells the network nothing; leave it out"
         )
-    return values.mean(axis=0, keepdims=True), values.std(axis=0, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        bad = np.abs(values).max(axis=0) > LARGEST_MAGNITUDE
+        if not bad.any():
+            # Scaled first, so that neither the mean nor the squares overflow or underflow.
+            scale = np.abs(values).max(axis=0, keepdims=True)
+            mean = (values / scale).mean(axis=0, keepdims=True) * scale
+            centred = values - mean
+            spread = np.abs(centred).max(axis=0, keepdims=True)
+            std = (centred / spread).std(axis=0, keepdims=True) * spread
+            bad = std[0] < SMALLEST_SPREAD
+    if bad.any():
+        raise ValueError(
+            f"{_columns([name for name, b in zip(names, bad, strict=True) if b])} out of "
+            f"range: nnreg fits values up to {LARGEST_MAGNITUDE:g} in magnitude that vary by "
+            f"at least {SMALLEST_SPREAD:g}; rescale it"
+        )
+    return mean, std
+
+
+def _columns(names):
+    listed = ", ".join(repr(name) for name in names)
+    return f"column {listed} is" if len(names) == 1 else f"columns {listed} are"

@@ -13,7 +13,9 @@ class FitReport:
     (squared). ``val_rows`` are the indices of the rows held out for validation, the others
     trained. ``train_loss`` and ``val_loss`` hold the per-epoch losses on the standardised
     scale, of the parameters before each update. With early stopping, ``best_epoch`` is the
-    number of updates behind the kept parameters.
+    number of updates behind the kept parameters. ``diverged_epoch`` is the epoch whose loss
+    first became NaN or infinite, -1 if none did: a fit can diverge after its best epoch and
+    still keep good parameters, and then says so.
     """
 
     train_mse: float
@@ -29,9 +31,16 @@ class FitReport:
     val_rows: np.ndarray = dataclasses.field(repr=False)
     train_loss: np.ndarray = dataclasses.field(repr=False)
     val_loss: np.ndarray = dataclasses.field(repr=False)
+    diverged_epoch: int = -1
 
     @property
     def stop_reason(self) -> str:
+        reason = self._limit_reason()
+        if self.diverged_epoch >= 0:
+            reason += f"; training diverged at epoch {self.diverged_epoch} (loss not finite)"
+        return reason
+
+    def _limit_reason(self):
         if self.stopped_early:
             return (
                 f"early stopping: the validation MSE had not improved for {self.patience} "

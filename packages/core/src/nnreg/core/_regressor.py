@@ -6,69 +6,65 @@ in the target's own units.
 """
 
 import functools
-import numbers
 import time
 
 import numpy as np
 import optax
 
 from . import _checks, _fit_data
+from ._defaults import REGRESSOR_DEFAULTS
+from ._errors import TrainingError
 from ._fit_report import FitReport
-from ._mlp import forward, init_params, tanh_layer
+from ._mlp import init_params, tanh_layer
 from ._model_file import ModelState, read_model_file, write_model_file
+from ._predictors import member_predictor
 from ._trainers import train_optax
+from ._update_rules import optimizer_factory
 
-# Chosen on development data sets (see benchmarks/fit_quality.py), not on its held-out split.
-DEFAULT_LEARNING_RATES = {"gd": 0.1, "sgd": 0.1, "adam": 0.01}
-DEFAULT_WEIGHT_DECAY = 0.03
-DEFAULT_EPOCHS = 5000
-DEFAULT_PATIENCE = 200
+_DEFAULT = REGRESSOR_DEFAULTS
 
 
 class Regressor:
     """A tanh MLP regression: ``Regressor().fit(x, y).predict(x_new)``.
 
-    Training is full-batch: ``"gd"`` and ``"sgd"`` both take plain gradient steps (as
-    ``optax.sgd`` does on the whole data set), ``"adam"`` uses ``optax.adam``.
-    ``learning_rate=None`` takes the optimizer's default (``DEFAULT_LEARNING_RATES``).
-    ``weight_decay`` adds ``weight_decay * p`` to the gradient of every parameter ``p`` (an
-    L2 penalty), which keeps small noisy data sets from being overfitted. ``fit`` holds out
-    a seeded random ``val_fraction`` of the rows for validation; with ``patience`` it stops
-    once the validation MSE has not improved for that many epochs and keeps the best
-    parameters. ``layer`` replaces the hidden layer ``tanh(x @ W + b)`` with an equivalent
-    implementation, such as ``nnreg.kernels.dense_tanh``.
+    Training is full-batch: ``"gd"`` is the lecture's gradient descent and ``"sgd"``
+    ``optax.sgd`` (the same plain steps on the whole data set), ``"adam"`` is ``optax.adam``.
+    ``learning_rate=None`` takes the optimizer's default (``REGRESSOR_DEFAULTS``, where every
+    default lives). ``weight_decay`` adds ``weight_decay * p`` to the gradient of every
+    parameter ``p`` (an L2 penalty), which keeps small noisy data sets from being overfitted.
+    ``fit`` holds out a seeded random ``val_fraction`` of the rows for validation; with
+    ``patience`` it stops once the validation MSE has not improved for that many epochs and
+    keeps the best parameters. ``layer`` replaces the hidden layer ``tanh(x @ W + b)`` with
+    an equivalent implementation (such as ``nnreg.kernels.dense_tanh``), ``forward`` the
+    whole network (such as ``nnreg.kernels.mlp_tanh``).
     """
 
     def __init__(
         self,
-        hidden=(10, 10, 10),
-        optimizer="adam",
+        hidden=_DEFAULT.hidden,
+        optimizer=_DEFAULT.optimizer,
         learning_rate=None,
-        weight_decay=DEFAULT_WEIGHT_DECAY,
-        epochs=DEFAULT_EPOCHS,
-        val_fraction=0.2,
-        seed=0,
-        patience=DEFAULT_PATIENCE,
+        weight_decay=_DEFAULT.weight_decay,
+        epochs=_DEFAULT.epochs,
+        val_fraction=_DEFAULT.val_fraction,
+        seed=_DEFAULT.seed,
+        patience=_DEFAULT.patience,
         layer=None,
+        forward=None,
     ):
-        self.hidden = _check_hidden(hidden)
-        if optimizer not in DEFAULT_LEARNING_RATES:
-            choices = ", ".join(DEFAULT_LEARNING_RATES)
-            raise ValueError(f"optimizer must be one of {choices}; got {optimizer!r}")
+        self.hidden = _checks.check_hidden(hidden)
+        optimizer_factory(optimizer)  # checks the name
         self.optimizer = optimizer
         if learning_rate is None:
-            learning_rate = DEFAULT_LEARNING_RATES[optimizer]
+            learning_rate = _DEFAULT.learning_rates[optimizer]
         self.learning_rate = _checks.check_learning_rate(learning_rate)
-        self.weight_decay = _check_weight_decay(weight_decay)
+        self.weight_decay = _checks.check_weight_decay(weight_decay)
         self.epochs = _checks.check_epochs(epochs)
-        self.val_fraction = _check_fraction(val_fraction)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed must be an int, got {seed!r}")
-        self.seed = int(seed)
-        self.patience = None if patience is None else _checks.check_patience(patience)
-        if layer is not None and not callable(layer):
-            raise TypeError(f"layer must be callable, got {layer!r}")
-        self.layer = layer
+        self.val_fraction = _checks.check_fraction(val_fraction, "val_fraction")
+        self.seed = _checks.check_seed(seed)
+        self.patience = _checks.check_patience(patience)
+        self._predictor = member_predictor(layer or tanh_layer, forward)
+        self.layer, self.forward = layer, forward
         self.report_ = None
         self._state = None
 
@@ -77,8 +73,9 @@ class Regressor:
 
         ``x_columns`` and ``y_column`` name the data in the model file (default ``x0``,
         ``x1``, ... and ``y``). ``progress(epochs_done, epochs, train_loss)`` is called after
-        each chunk of epochs. Raises ``ValueError`` for data it cannot fit and for a run
-        that diverges; the regressor is then left as it was.
+        each chunk of epochs. Raises ``TypeError``/``ValueError`` for data it cannot fit and
+        ``nnreg.core.TrainingError`` for a run that diverged or learned nothing (its kept
+        parameters are the initial ones); the regressor is then left as it was.
         """
         x, y = _fit_data.as_inputs(x), _fit_data.as_target(y)
         if x.shape[0] != y.shape[0]:
@@ -95,13 +92,7 @@ class Regressor:
         start = time.perf_counter()
         result = self._train(params, *scaled(train), *scaled(val), progress)
         seconds = time.perf_counter() - start
-        # With patience the best finite parameters survive a later blow-up; only a model
-        # whose kept parameters give a non-finite loss is refused.
-        if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
-            raise ValueError(
-                f"training diverged at epoch {result.diverged_epoch} (loss not finite); "
-                f"try a smaller learning rate than {self.learning_rate}"
-            )
+        _check_learned(result, self.learning_rate)
         state = ModelState(
             params=[{k: np.asarray(v) for k, v in p.items()} for p in result.params],
             x_columns=x_columns,
@@ -125,24 +116,21 @@ class Regressor:
             val_rows=val,
             train_loss=result.train_loss,
             val_loss=result.val_loss,
+            diverged_epoch=result.diverged_epoch,
         )
         self._state, self.report_ = state, report
         return self
 
     def _train(self, params, x, y, x_val, y_val, progress):
-        optimizer = _optax_optimizer(self.optimizer, self.learning_rate, self.weight_decay)
+        optimizer = _optimizer(self.optimizer, self.learning_rate, self.weight_decay)
         return train_optax(
-            params,
-            optimizer,
-            x,
-            y,
-            x_val,
-            y_val,
+            params, optimizer, x, y, x_val, y_val,
             epochs=self.epochs,
-            layer=self.layer or tanh_layer,
+            layer=self._predictor.layer,
+            forward=self._predictor.forward,
             progress=progress,
             patience=self.patience,
-        )
+        )  # fmt: skip
 
     def predict(self, x):
         """Predictions for the rows of ``x``, in the target's units, shape ``(rows,)``."""
@@ -155,7 +143,7 @@ class Regressor:
                 f"({', '.join(state.x_columns)})"
             )
         scaled = np.asarray((x - state.x_mean) / state.x_std, np.float32)
-        out = np.asarray(forward(state.params, scaled, self.layer or tanh_layer), np.float64)
+        out = np.asarray(self._predictor.single(state.params, scaled), np.float64)
         return out[:, 0] * state.y_std + state.y_mean
 
     def save(self, path):
@@ -185,39 +173,29 @@ def load_model(path):
 
 
 @functools.lru_cache(maxsize=16)
-def _optax_optimizer(name, learning_rate, weight_decay):
+def _optimizer(name, learning_rate, weight_decay):
     # The same object for the same settings lets repeated fits reuse the compiled trainer.
-    rule = optax.adam(learning_rate) if name == "adam" else optax.sgd(learning_rate)
+    rule = optimizer_factory(name)(learning_rate)
     if weight_decay == 0:
         return rule
     return optax.chain(optax.add_decayed_weights(weight_decay), rule)
 
 
-def _check_weight_decay(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"weight_decay must be a number, got {value!r}")
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"weight_decay must be zero or positive, got {value}")
-    return float(value)
-
-
-def _check_hidden(hidden):
-    try:
-        widths = tuple(hidden)
-    except TypeError:
-        raise TypeError(f"hidden must be a sequence of layer widths, got {hidden!r}") from None
-    for width in widths:
-        if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
-            raise ValueError(f"hidden layer widths must be positive ints, got {widths}")
-    return tuple(int(w) for w in widths)
-
-
-def _check_fraction(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"val_fraction must be a number, got {value!r}")
-    if not 0 < value < 1:
-        raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {value}")
-    return float(value)
+def _check_learned(result, learning_rate):
+    """Refuse a run whose kept parameters give a non-finite loss or are the initial ones."""
+    hint = f"try a smaller learning rate than {learning_rate:g}"
+    if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
+        raise TrainingError(
+            f"training diverged at epoch {result.diverged_epoch} (loss not finite); {hint}"
+        )
+    if result.best_epoch == 0:
+        happened = (
+            f"training diverged at epoch {result.diverged_epoch} and " if result.diverged else ""
+        )
+        raise TrainingError(
+            f"nothing was learned: {happened}the validation loss never improved on the "
+            f"initial weights; {hint}, or more epochs"
+        )
 
 
 def _mse(prediction, y):

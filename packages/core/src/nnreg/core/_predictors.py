@@ -1,0 +1,45 @@
+"""How the engine evaluates every member at once: nnreg's network, a custom layer, or a
+custom forward function such as ``nnreg.kernels.mlp_tanh``."""
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from ._mlp import feature_major, forward, tanh_layer
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberPredictor:
+    """``(params, x) -> (members, rows, outputs)``; hashable, so equal settings share one
+    compiled program.
+
+    ``forward`` (a function ``(params, x) -> predictions`` of one member's params) wins;
+    else hidden layers are ``layer(x, W, b)``; nnreg's own tanh layer runs feature-major.
+    """
+
+    layer: Callable = tanh_layer
+    forward: Callable | None = None
+
+    def __call__(self, params, x):
+        if self.forward is not None:
+            return jax.vmap(self.forward, in_axes=(0, None))(params, x)
+        if self.layer is tanh_layer:
+            return jnp.swapaxes(feature_major(params, x.T), 1, 2)
+        return jax.vmap(lambda p: forward(p, x, self.layer))(params)
+
+    def single(self, params, x):
+        """One member's predictions ``(rows, outputs)``, computed as the engine does."""
+        if self.forward is not None:
+            return self.forward(params, x)
+        return forward(params, x, self.layer)
+
+
+def member_predictor(layer, forward):
+    """The predictor for the trainers' ``layer=`` and ``forward=`` arguments, checked."""
+    from ._checks import check_callable
+
+    if forward is not None and layer is not tanh_layer:
+        raise ValueError("pass either layer= or forward=, not both")
+    return MemberPredictor(check_callable(layer, "layer"), check_callable(forward, "forward"))
