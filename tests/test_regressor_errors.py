@@ -65,7 +65,8 @@ def test_divergence_hidden_by_early_stopping_fails_without_learning():
     # lr 1e30 blows up at once; patience would otherwise keep the untrained weights
     x, y = column_data(40)
     model = core.Regressor(optimizer="gd", learning_rate=1e30, epochs=400, patience=20)
-    with pytest.raises(core.TrainingError, match=r"nothing was learned: training diverged at epoch 1"):
+    message = r"nothing was learned: training diverged at epoch 1"
+    with pytest.raises(core.TrainingError, match=message):
         model.fit(x, y)
     with pytest.raises(ValueError, match="not fitted"):
         model.predict(x)
