@@ -24,6 +24,8 @@ class MemberPredictor:
 
     def __call__(self, params, x):
         if self.forward is not None:
+            if jax.tree.leaves(params)[0].shape[0] == 1:  # one run: no batching rule needed
+                return self.forward(jax.tree.map(lambda leaf: leaf[0], params), x)[None]
             return jax.vmap(self.forward, in_axes=(0, None))(params, x)
         if self.layer is tanh_layer:
             return jnp.swapaxes(feature_major(params, x.T), 1, 2)
