@@ -4,6 +4,8 @@ Both in this process, on the lecture's data, steady state (each measured after a
 call that compiles). As `nnreg sweep` does, a CPU host is split into one JAX device per core
 (--cpu-devices), so the ensemble's members are sharded over every core; the one-by-one runs
 use one device, as `train_optax` always does.
+With nnreg-kernels installed, the ensemble also runs through its fused whole-network
+kernel (forward=nnreg.kernels.mlp_tanh), timed against the plain ensemble.
 Usage: python benchmarks/ensemble_speed.py [--members 64] [--epochs 4000] [--cpu-devices N]
 """
 
@@ -48,10 +50,10 @@ def main():
         for params, optimizer in zip(inits, optimizers, strict=True):
             core.train_optax(params, optimizer, x, y, x_val, y_val, epochs=args.epochs)
 
-    def ensemble():
+    def ensemble(forward=None):
         core.train_ensemble(
             x, y, x_val, y_val, seeds=seeds, learning_rates=lrs, epochs=args.epochs,
-            optimizer=optax.adam,
+            optimizer=optax.adam, forward=forward,
         )  # fmt: skip
 
     separate = best_seconds(one_by_one, 1)
@@ -62,6 +64,15 @@ def main():
     )
     print(f"one by one (train_optax)  {separate:7.2f} s")
     print(f"ensemble (train_ensemble) {together:7.2f} s   {separate / together:5.1f}x faster")
+    try:
+        from nnreg.kernels import implementation, mlp_tanh
+    except ImportError:
+        return
+    fused = best_seconds(lambda: ensemble(mlp_tanh), args.repeats)
+    print(
+        f"ensemble, forward=mlp_tanh ({implementation()}) {fused:7.2f} s   "
+        f"{together / fused:5.2f}x the plain ensemble's speed"
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ Both run in this process on the same data and initial parameters; what matters i
 ratio, since wall-clock time on shared machines is noisy. Usage:
 
     python benchmarks/train_speed.py [--epochs 4000] [--repeats 3]
+
+With nnreg-kernels installed, each method also trains through the fused whole-network
+kernel (forward=nnreg.kernels.mlp_tanh); its speed-up is against nnreg's plain-JAX run.
 """
 
 import argparse
@@ -42,34 +45,49 @@ def main():
     methods = {
         "gd": (
             lambda: lecture_gd(params, *data, e),
-            lambda: core.train_gradient_descent(params, *data, epochs=e, learning_rate=1e-3).params,
+            lambda forward=None: core.train_gradient_descent(
+                params, *data, epochs=e, learning_rate=1e-3, forward=forward
+            ).params,
         ),
         "optax-sgd": (
             lambda: lecture_optax(sgd)(params, *data, e),
-            lambda: core.train_optax(params, sgd, *data, epochs=e).params,
+            lambda forward=None: core.train_optax(
+                params, sgd, *data, epochs=e, forward=forward
+            ).params,
         ),
         "optax-adam": (
             lambda: lecture_optax(adam)(params, *data, e),
-            lambda: core.train_optax(params, adam, *data, epochs=e).params,
+            lambda forward=None: core.train_optax(
+                params, adam, *data, epochs=e, forward=forward
+            ).params,
         ),
     }
     print(
         f"jax {jax.__version__} on {jax.devices()[0].device_kind}, {e} epochs, "
-        f"best of {args.repeats} steady runs"
+        f"best of {args.repeats} steady runs; speed-up: lecture and nnreg rows against the "
+        "lecture's loop, mlp_tanh rows against nnreg's plain JAX"
     )
     header = (
         f"{'method':<11} {'impl':<8} {'first s':>8} {'steady s':>9} {'us/epoch':>9} {'speed-up':>9}"
     )
     print(header)
     print("-" * len(header))
+    try:
+        from nnreg.kernels import mlp_tanh
+    except ImportError:
+        mlp_tanh = None
     for name, (lecture_run, nnreg_run) in methods.items():
         lecture_first, lecture_steady = timed(lecture_run, args.repeats)
         nnreg_first, nnreg_steady = timed(nnreg_run, args.repeats)
-        for impl, first, steady in (
-            ("lecture", lecture_first, lecture_steady),
-            ("nnreg", nnreg_first, nnreg_steady),
-        ):
-            ratio = lecture_steady / steady
+        rows = [
+            ("lecture", lecture_first, lecture_steady, lecture_steady),
+            ("nnreg", nnreg_first, nnreg_steady, lecture_steady),
+        ]
+        if mlp_tanh is not None:
+            fused_first, fused_steady = timed(lambda: nnreg_run(mlp_tanh), args.repeats)
+            rows.append(("mlp_tanh", fused_first, fused_steady, nnreg_steady))
+        for impl, first, steady, baseline in rows:
+            ratio = baseline / steady
             print(
                 f"{name:<11} {impl:<8} {first:8.3f} {steady:9.3f} {1e6 * steady / e:9.1f} "
                 f"{ratio:8.1f}x"
