@@ -10,6 +10,7 @@ kernel (forward=nnreg.kernels.mlp_tanh); its speed-up is against nnreg's plain-J
 """
 
 import argparse
+import functools
 import time
 
 import jax
@@ -45,21 +46,23 @@ def main():
     methods = {
         "gd": (
             lambda: lecture_gd(params, *data, e),
-            lambda forward=None: core.train_gradient_descent(
-                params, *data, epochs=e, learning_rate=1e-3, forward=forward
-            ).params,
+            lambda forward=None: (
+                core.train_gradient_descent(
+                    params, *data, epochs=e, learning_rate=1e-3, forward=forward
+                ).params
+            ),
         ),
         "optax-sgd": (
             lambda: lecture_optax(sgd)(params, *data, e),
-            lambda forward=None: core.train_optax(
-                params, sgd, *data, epochs=e, forward=forward
-            ).params,
+            lambda forward=None: (
+                core.train_optax(params, sgd, *data, epochs=e, forward=forward).params
+            ),
         ),
         "optax-adam": (
             lambda: lecture_optax(adam)(params, *data, e),
-            lambda forward=None: core.train_optax(
-                params, adam, *data, epochs=e, forward=forward
-            ).params,
+            lambda forward=None: (
+                core.train_optax(params, adam, *data, epochs=e, forward=forward).params
+            ),
         ),
     }
     print(
@@ -84,7 +87,7 @@ def main():
             ("nnreg", nnreg_first, nnreg_steady, lecture_steady),
         ]
         if mlp_tanh is not None:
-            fused_first, fused_steady = timed(lambda: nnreg_run(mlp_tanh), args.repeats)
+            fused_first, fused_steady = timed(functools.partial(nnreg_run, mlp_tanh), args.repeats)
             rows.append(("mlp_tanh", fused_first, fused_steady, nnreg_steady))
         for impl, first, steady, baseline in rows:
             ratio = baseline / steady
