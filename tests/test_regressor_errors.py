@@ -72,6 +72,15 @@ def test_divergence_hidden_by_early_stopping_fails_without_learning():
         model.predict(x)
 
 
+def test_inputs_beyond_float32_give_an_error_not_nan():
+    x, y = column_data()
+    model = core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"])
+    x_new = np.ones((3, 2))
+    x_new[1, 0] = 1e300
+    with pytest.raises(ValueError, match=r"cannot predict row 2 \(of 1 such rows\)"):
+        model.predict(x_new)
+
+
 def test_wrong_number_of_columns_to_predict():
     x, y = column_data()
     model = core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"])

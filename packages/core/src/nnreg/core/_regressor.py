@@ -142,9 +142,17 @@ class Regressor:
                 f"x has {x.shape[1]} columns but the model takes {len(state.x_columns)} "
                 f"({', '.join(state.x_columns)})"
             )
-        scaled = np.asarray((x - state.x_mean) / state.x_std, np.float32)
-        out = np.asarray(self._predictor.single(state.params, scaled), np.float64)
-        return out[:, 0] * state.y_std + state.y_mean
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = np.asarray((x - state.x_mean) / state.x_std, np.float32)
+            out = np.asarray(self._predictor.single(state.params, scaled), np.float64)
+            prediction = out[:, 0] * state.y_std + state.y_mean
+        bad = np.flatnonzero(~(np.isfinite(prediction) & np.isfinite(scaled).all(axis=1)))
+        if bad.size:
+            raise ValueError(
+                f"cannot predict row {bad[0] + 1} (of {len(bad)} such rows): its inputs are "
+                "too far outside the range the model was fitted on to compute"
+            )
+        return prediction
 
     def save(self, path):
         """Write the fitted model to ``path`` (an ``.npz``), atomically."""
