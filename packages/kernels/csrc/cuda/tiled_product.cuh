@@ -42,10 +42,11 @@ struct TileShape {
 //     float a(int i, int t), b(int t, int c);    operands, called only in bounds
 //     void store(int split, int i, int c, const float (&v)[4], int count);  C(i, c..c+count)
 // Offsets within a layer are 32-bit (launch_plan.cuh checks they fit): 64-bit index
-// arithmetic for every staged element costs enough registers to halve occupancy. So that no
-// int wraps even for extents near 2^31: bounds are tested as differences (t < depth_end - t0)
-// before an index is formed, split ends are computed in 64 bits, and stored rows and columns
-// stay below the next multiple of BM or BN (powers of two), which is at most 2^31.
+// arithmetic, even once per block for the split's end, costs enough registers to halve
+// occupancy. No int wraps for extents up to INT_MAX all the same: the split's end and the
+// next depth tile are clamped by differences, depth bounds are tested as differences, and
+// row and column tiles start at multiples of BM and BN (powers of two).
+// Every split but a sole one is a whole number of depth tiles.
 // Grid: x = row tiles × column tiles, y = splits of the depth (each split sums
 // `split_depth` elements of it and stores its partial C), z strides over layers.
 template <int BM, int BN, int TM, int TN, class Problem>
@@ -60,20 +61,15 @@ __global__ void __launch_bounds__(TileShape<BM, BN, TM, TN>::kThreads)
   const int thread_row = thread / Shape::kThreadsPerRow;
   const int row0 = static_cast<int>(blockIdx.x / col_tiles) * BM;
   const int col0 = static_cast<int>(blockIdx.x % col_tiles) * BN;
-  const int rows_left = problem.rows - row0, cols_left = problem.cols - col0;
   const int split = static_cast<int>(blockIdx.y);
-  // The last split's nominal end can pass 2^31 even where the depth fits in an int.
-  const int64_t split_begin = int64_t{split} * split_depth;
-  const int depth_begin = static_cast<int>(smaller<int64_t>(problem.depth, split_begin));
-  const int depth_end =
-      static_cast<int>(smaller<int64_t>(problem.depth, split_begin + split_depth));
+  const int depth_begin = split * split_depth;
+  const int depth_end = depth_begin + smaller(split_depth, problem.depth - depth_begin);
 
   for (int64_t layer_index = blockIdx.z; layer_index < problem.layers;
        layer_index += gridDim.z) {
     const auto layer = problem.layer(layer_index);
     float acc[TM][TN] = {};
     for (int t0 = depth_begin; t0 < depth_end; t0 = next_depth_tile(t0, depth_end)) {
-      const int depth_left = depth_end - t0;
       // Stage A transposed (a_tile[t][i]) and B (b_tile[t][c]); zeros outside the bounds.
 #pragma unroll
       for (int step = 0; step < BM * kDepthTile / Shape::kThreads; ++step) {
@@ -88,14 +84,14 @@ __global__ void __launch_bounds__(TileShape<BM, BN, TM, TN>::kThreads)
           i = e % BM;
           t = e / BM;
         }
-        const bool inside = i < rows_left && t < depth_left;
+        const bool inside = row0 + i < problem.rows && t < depth_end - t0;
         a_tile[t][i] = inside ? layer.a(row0 + i, t0 + t) : 0.0f;
       }
 #pragma unroll
       for (int step = 0; step < BN * kDepthTile / Shape::kThreads; ++step) {
         const int e = thread + step * Shape::kThreads;
         const int c = e % BN, t = e / BN;
-        const bool inside = c < cols_left && t < depth_left;
+        const bool inside = col0 + c < problem.cols && t < depth_end - t0;
         b_tile[t][c] = inside ? layer.b(t0 + t, col0 + c) : 0.0f;
       }
       __syncthreads();
