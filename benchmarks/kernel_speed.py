@@ -1,11 +1,15 @@
-"""Speed of nnreg.kernels.dense_tanh against XLA's own jnp.tanh(x @ W + b), in one process.
+"""Speed of nnreg.kernels' fused kernels against XLA's jnp, as ratios in one process.
 
-    python benchmarks/kernel_speed.py [--platform cpu|cuda]
+    python benchmarks/kernel_speed.py [--platform cpu|cuda] [--part dense|mlp|all]
+
+dense: dense_tanh against XLA's own jnp.tanh(x @ W + b).
 
 Each timing runs the layer `repeats` times inside one jitted lax.scan, feeding each output
 back in as the next input (k == m), so it measures the kernels rather than Python dispatch;
 the best of several runs is reported per application. "native/XLA" below 1 means faster.
 On a GPU it also times the (1048576, 64) @ (64, 64) forward pass against HBM bandwidth.
+
+mlp: mlp_tanh (benchmarks/mlp_speed.py), the whole network in one call per pass.
 """
 
 import argparse
@@ -14,6 +18,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from mlp_speed import mlp_benchmarks
 
 from nnreg.kernels import dense_tanh, implementation
 
@@ -94,13 +99,21 @@ def main():
         default=None,
         help="default: cuda when jax has a CUDA device, else cpu",
     )
-    platform = parser.parse_args().platform or ("cuda" if implementation() == "cuda" else "cpu")
+    parser.add_argument("--part", choices=["dense", "mlp", "all"], default="all")
+    arguments = parser.parse_args()
+    platform = arguments.platform or ("cuda" if implementation() == "cuda" else "cpu")
     device = jax.devices(platform)[0]
     native = implementation(platform)
     print(f"device: {device.device_kind} ({platform}); dense_tanh implementation: {native}")
     if native != platform:
         raise SystemExit(f"no native {platform} kernel to benchmark")
+    if arguments.part in ("dense", "all"):
+        dense_benchmarks(platform, device)
+    if arguments.part in ("mlp", "all"):
+        mlp_benchmarks(device)
 
+
+def dense_benchmarks(platform, device):
     layers = {"native": dense_tanh, "XLA": xla_layer}
     if platform == "cuda":  # XLA may use TF32 for float32 dots; the kernel is exact float32.
         layers["XLA fp32"] = xla_layer_f32

@@ -62,7 +62,8 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
     b_sizes.push_back(s.widths[l + 1]);
   }
   Matrix y(s.members * s.n * s.outputs(), NAN);
-  Matrix saved(s.members * s.hidden_total() * s.n, NAN);
+  const int64_t block = s.hidden_total() * nnreg::kMlpRowBlock;
+  Matrix saved(s.members * s.row_blocks() * block, NAN);
   nnreg::cpu::mlp_tanh_forward({s, x_input(net), inputs(net.w, w_sizes, s.members),
                                 inputs(net.b, b_sizes, s.members), y.data(), saved.data()},
                                runner, kernels);
@@ -82,8 +83,18 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
   const char* name = kernels.name;
   CHECK(count_mismatches(y, want_y, 2e-5) == 0, "%s forward widths=%zu n=%lld: max error %g",
         name, c.widths.size(), static_cast<long long>(c.n), max_abs_error(y, want_y));
-  CHECK(count_mismatches(saved, want_saved, 2e-5) == 0, "%s activations n=%lld: max error %g",
-        name, static_cast<long long>(c.n), max_abs_error(saved, want_saved));
+  Matrix got_saved;  // the valid rows of the blocks, as (member, feature, row)
+  for (int64_t member = 0; member < s.members; ++member) {
+    for (int64_t f = 0; f < s.hidden_total(); ++f) {
+      for (int64_t i = 0; i < s.n; ++i) {
+        got_saved.push_back(saved[(member * s.row_blocks() + i / nnreg::kMlpRowBlock) * block +
+                                  f * nnreg::kMlpRowBlock + i % nnreg::kMlpRowBlock]);
+      }
+    }
+  }
+  CHECK(count_mismatches(got_saved, want_saved, 2e-5) == 0,
+        "%s activations n=%lld: max error %g", name, static_cast<long long>(c.n),
+        max_abs_error(got_saved, want_saved));
 
   const Matrix dy = random_matrix(s.members * s.n * s.outputs(), 1.0f, rng);
   Matrix dx(s.members * s.n * s.inputs(), NAN);
@@ -99,7 +110,7 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
   }
   const MemberInput dy_in{dy.data(), MemberIndex({s.members}, {s.members}, s.n * s.outputs())};
   const MemberInput saved_in{saved.data(),
-                             MemberIndex({s.members}, {s.members}, s.hidden_total() * s.n)};
+                             MemberIndex({s.members}, {s.members}, s.row_blocks() * block)};
   nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in,
                                  inputs(net.w, w_sizes, s.members), dx.data(), dw_out, db_out},
                                 runner, kernels);

@@ -18,7 +18,7 @@ Dims dims(const Extents& extents) { return Dims{extents.data(), extents.size()};
 
 // A 2-member batch of 3 -> 4 -> 2 networks on 5 rows, x shared (extent 1).
 struct Forward {
-  Extents x{1, 5, 3}, w0{2, 3, 4}, w1{2, 4, 2}, b0{2, 4}, b1{2, 2}, y{2, 5, 2}, saved{2, 4, 5};
+  Extents x{1, 5, 3}, w0{2, 3, 4}, w1{2, 4, 2}, b0{2, 4}, b1{2, 2}, y{2, 5, 2}, saved{2, 1, 4, 64};
 
   std::string check(MlpShape& shape, MlpOperands& operands) const {
     const Dims saved_dims = dims(saved);
@@ -50,7 +50,7 @@ void rejects_inconsistent_buffers() {
       {"y does not match", [](Forward& f) { f.y = {2, 5, 3}; }},
       {"layer 0 does not match", [](Forward& f) { f.b0 = {2, 3}; }},
       {"x does not match", [](Forward& f) { f.x = {3, 5, 3}; }},
-      {"activations", [](Forward& f) { f.saved = {2, 5, 5}; }},
+      {"activations", [](Forward& f) { f.saved = {2, 1, 4, 5}; }},
       {"widths must lie", [](Forward& f) { f.w0 = {2, 3, 65}, f.w1 = {2, 65, 2}, f.b0 = {2, 65}; }},
       {"negative extent", [](Forward& f) { f.y = {2, -1, 2}; }},
       {"rank", [](Forward& f) { f.w0 = {3, 4}; }},
@@ -81,7 +81,7 @@ void rejects_too_many_layers_and_none() {
 }
 
 void checks_the_backward_outputs() {
-  const Extents dy{2, 5, 2}, x{1, 5, 3}, saved{2, 4, 5}, w0{2, 3, 4}, w1{1, 4, 2}, dx{2, 5, 3},
+  const Extents dy{2, 5, 2}, x{1, 5, 3}, saved{2, 1, 4, 64}, w0{2, 3, 4}, w1{1, 4, 2}, dx{2, 5, 3},
       dw0{2, 3, 4}, dw1{2, 4, 2}, db0{2, 4}, db1{2, 2}, bad_db1{1, 2};
   MlpShape shape;
   MlpOperands operands;

@@ -167,7 +167,8 @@ std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vec
     return checker.fail("x does not match");
   }
   if (!output(y, {shape.n, shape.outputs()}, shape)) return checker.fail("y does not match");
-  if (activations && !output(*activations, {shape.hidden_total(), shape.n}, shape)) {
+  if (activations &&
+      !output(*activations, {shape.row_blocks(), shape.hidden_total(), kMlpRowBlock}, shape)) {
     return checker.fail("activations do not match");
   }
   return "";
@@ -204,7 +205,8 @@ std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vec
   if (!output(dx, {shape.n, shape.inputs()}, shape) ||
       !input(x, {shape.n, shape.inputs()}, shape, operands.x) ||
       !input(dy, {shape.n, shape.outputs()}, shape, operands.dy) ||
-      !input(activations, {shape.hidden_total(), shape.n}, shape, operands.activations)) {
+      !input(activations, {shape.row_blocks(), shape.hidden_total(), kMlpRowBlock}, shape,
+             operands.activations)) {
     return checker.fail("rows do not match");
   }
   return "";

@@ -15,6 +15,10 @@ namespace nnreg {
 // on GPUs; 8 weight layers bound the per-tile activation buffers.
 constexpr int64_t kMlpMaxWidth = 64;
 constexpr int64_t kMlpMaxLayers = 8;
+// Rows per block of the saved activations: (..., ceil(n / kMlpRowBlock), hidden_total,
+// kMlpRowBlock), so that one block of rows of every hidden layer is contiguous (the CPU
+// kernels' tile; the CUDA kernels' rows per thread block). Python's ROW_BLOCK matches it.
+constexpr int64_t kMlpRowBlock = 64;
 
 // Where one member's block of an operand starts. Under vmap an operand has the same number
 // of leading batch dimensions as the outputs, each either equal to the outputs' or 1
@@ -42,8 +46,9 @@ struct MlpShape {
   int64_t layers() const { return static_cast<int64_t>(widths.size()) - 1; }
   int64_t inputs() const { return widths.front(); }
   int64_t outputs() const { return widths.back(); }
-  // Hidden units over all layers: rows of the saved activations.
+  // Hidden units over all layers, and the blocks of rows of the saved activations.
   int64_t hidden_total() const;
+  int64_t row_blocks() const { return (n + kMlpRowBlock - 1) / kMlpRowBlock; }
 };
 
 // The operands' member indices, in the order they were checked.
@@ -53,7 +58,8 @@ struct MlpOperands {
 };
 
 // Forward: x (..., n, k0), W_l (..., k_l, k_{l+1}), b_l (..., k_{l+1}) -> y (..., n, k_L) and,
-// when `activations` is given, the hidden activations (..., hidden_total, n). Returns "" and
+// when `activations` is given, the hidden activations (..., row_blocks, hidden_total,
+// kMlpRowBlock), padding rows included. Returns "" and
 // fills `shape` and `operands` when the buffers are consistent and within the limits, else a
 // message naming every shape.
 std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vector<Dims>& b,

@@ -19,7 +19,7 @@ void forward_portable(const MlpForwardArgs& args, int64_t member, int64_t begin,
 }
 void backward_portable(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
                        float* grads) {
-  mlp_backward_rows<2, 4>(args, member, begin, end, grads);
+  mlp_backward_rows<4>(args, member, begin, end, grads);
 }
 
 #ifdef NNREG_X86_VARIANTS
@@ -30,7 +30,7 @@ void forward_avx2(const MlpForwardArgs& args, int64_t member, int64_t begin, int
 NNREG_TARGET("avx2,fma")
 void backward_avx2(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
                    float* grads) {
-  mlp_backward_rows<4, 8>(args, member, begin, end, grads);
+  mlp_backward_rows<8>(args, member, begin, end, grads);
 }
 NNREG_TARGET("avx512f,avx512vl,avx2,fma")
 void forward_avx512(const MlpForwardArgs& args, int64_t member, int64_t begin, int64_t end) {
@@ -39,7 +39,7 @@ void forward_avx512(const MlpForwardArgs& args, int64_t member, int64_t begin, i
 NNREG_TARGET("avx512f,avx512vl,avx2,fma")
 void backward_avx512(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
                      float* grads) {
-  mlp_backward_rows<8, 16>(args, member, begin, end, grads);
+  mlp_backward_rows<16>(args, member, begin, end, grads);
 }
 #endif
 

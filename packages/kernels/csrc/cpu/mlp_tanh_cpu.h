@@ -10,8 +10,9 @@
 
 namespace nnreg::cpu {
 
-// Rows per tile: the kernels hold a tile's activations feature-major, rows along the lanes.
-constexpr int64_t kMlpTileRows = 64;
+// Rows per tile: the kernels hold a tile's activations feature-major, rows along the lanes;
+// a tile is a block of the saved activations.
+constexpr int64_t kMlpTileRows = kMlpRowBlock;
 
 // An input buffer and where each member's block of it starts (see MemberIndex).
 struct MemberInput {
@@ -21,7 +22,7 @@ struct MemberInput {
 };
 
 // Row-major x (n, k0) -> y (n, kL); `activations`, when not null, receives the hidden layers'
-// outputs feature-major, (hidden_total, n) per member, for the backward pass.
+// outputs for the backward pass, (row_blocks, hidden_total, kMlpRowBlock) per member.
 struct MlpForwardArgs {
   MlpShape shape;
   MemberInput x;

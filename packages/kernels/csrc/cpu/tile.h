@@ -15,20 +15,23 @@ constexpr int64_t panel_count(int64_t columns) { return (columns + kPanel - 1) /
 
 // GCC/Clang generic vectors of L floats, L matching the hardware width of each
 // instruction-set variant: compilers keep arrays of these in registers, where they spill
-// plain 2-D float accumulator arrays.
+// plain 2-D float accumulator arrays. Bits: the same lanes as unsigned integers.
 template <int L>
 struct Lanes;
 template <>
 struct Lanes<4> {
   typedef float Vector __attribute__((vector_size(16)));
+  typedef uint32_t Bits __attribute__((vector_size(16)));
 };
 template <>
 struct Lanes<8> {
   typedef float Vector __attribute__((vector_size(32)));
+  typedef uint32_t Bits __attribute__((vector_size(32)));
 };
 template <>
 struct Lanes<16> {
   typedef float Vector __attribute__((vector_size(64)));
+  typedef uint32_t Bits __attribute__((vector_size(64)));
 };
 
 // R rows × kPanel columns of accumulators, L floats per register.

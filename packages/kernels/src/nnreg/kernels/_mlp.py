@@ -42,7 +42,7 @@ def _mlp_f32(weights, biases, x):
     return _forward(weights, biases, x)
 
 
-# The forward saves the hidden activations (feature-major, (units, n)) for the backward.
+# The forward saves the hidden activations for the backward, which reads them in place.
 def _mlp_f32_fwd(weights, biases, x):
     y, activations = _forward_saving(weights, biases, x)
     return y, (weights, x, activations)
@@ -96,8 +96,8 @@ def _native_forward(weights, biases, x, *, save):
     n = x.shape[0]
     results = [jax.ShapeDtypeStruct((n, weights[-1].shape[1]), x.dtype)]
     if save:
-        units = sum(W.shape[1] for W in weights[:-1])
-        results.append(jax.ShapeDtypeStruct((units, n), x.dtype))
+        shape = _mlp_reference.activations_shape(weights, n)
+        results.append(jax.ShapeDtypeStruct(shape, x.dtype))
     call = jax.ffi.ffi_call(MLP_FORWARD_TARGET, results, vmap_method="expand_dims")
     return call(x, *weights, *biases, layers=np.int64(len(weights)))
 
