@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nnreg.kernels import MAX_LAYERS, MAX_WIDTH, mlp_tanh, mlp_tanh_reference
+from nnreg.kernels import MAX_LAYERS, MAX_WIDTH, dense_tanh, mlp_tanh, mlp_tanh_reference
 
 TARGET = "nnreg_mlp_tanh_forward"
 
@@ -163,3 +163,24 @@ def test_float64_uses_the_reference_with_x64_enabled():
         env={**os.environ, "JAX_PLATFORMS": "cpu", "JAX_ENABLE_X64": "1"},
     )
     assert child.returncode == 0 and child.stdout.strip() == "ok", child.stderr[-3000:]
+
+
+def _mlp_of_x(x):
+    return mlp_tanh([layer(1, 3), layer(3, 1)], x)
+
+
+def _dense_of_x(x):
+    return dense_tanh(x, f32(1, 3), f32(3))
+
+
+@pytest.mark.parametrize("f", [_mlp_of_x, _dense_of_x], ids=["mlp_tanh", "dense_tanh"])
+def test_forward_mode_and_second_order_derivatives_raise(f):
+    """Both kernels are reverse-mode only (custom_vjp over a native backward)."""
+    x = f32(4, 1)
+    with pytest.raises(TypeError, match="forward-mode autodiff"):
+        jax.jacfwd(f)(x)
+    first = jax.grad(lambda x: jnp.sum(f(x)))
+    with pytest.raises(ValueError, match="FFI call to `nnreg_.*` cannot be differentiated"):
+        jax.grad(lambda x: jnp.sum(first(x)))(x)
+    with pytest.raises(ValueError, match="cannot be differentiated"):
+        jax.hessian(lambda x: jnp.sum(f(x)))(x)
