@@ -59,7 +59,9 @@ void vector_form_matches_scalar() {
   using Lanes = nnreg::cpu::Lanes<4>;
   for (uint32_t bits = 0x30000000u; bits < 0x41800000u; bits += 4 * 4099) {
     float values[4], vector_result[4];
-    for (int lane = 0; lane < 4; ++lane) values[lane] = from_bits(bits + lane) * (lane % 2 ? -1 : 1);
+    for (int lane = 0; lane < 4; ++lane) {
+      values[lane] = from_bits(bits + lane) * (lane % 2 ? -1.0f : 1.0f);
+    }
     Lanes::Vector v;
     std::memcpy(&v, values, sizeof v);
     nnreg::cpu::tanh_in_place<Lanes::Vector, Lanes::Bits>(v);

@@ -26,6 +26,7 @@ message(STATUS "nnreg-kernels: building the CUDA handler for ${CMAKE_CUDA_ARCHIT
 
 add_library(nnreg_kernels_cuda STATIC
   "${NNREG_CSRC}/cuda/dense_tanh_cuda.cu"
+  "${NNREG_CSRC}/cuda/mlp_tanh_cuda.cu"
   "${NNREG_CSRC}/cuda/ffi_cuda.cc")
 # The static CUDA runtime lets _cuda import on machines without libcudart; the driver
 # library is only needed, and only loaded by the runtime, once a kernel launches.

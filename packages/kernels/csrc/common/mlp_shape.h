@@ -31,6 +31,8 @@ class MemberIndex {
   MemberIndex(const std::vector<int64_t>& batch_dims, const std::vector<int64_t>& own,
               int64_t block);
   int64_t offset(int64_t member) const;
+  const std::vector<int64_t>& batch_dims() const { return batch_dims_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
 
  private:
   std::vector<int64_t> batch_dims_;

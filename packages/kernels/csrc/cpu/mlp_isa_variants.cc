@@ -1,6 +1,5 @@
 // One copy of the mlp_tanh tile kernels per instruction set, picked at run time from the
-// CPU's features (as isa_variants.cc does for dense_tanh). R rows of weight-gradient
-// accumulators use 8 vector registers at each width.
+// CPU's features (as isa_variants.cc does for dense_tanh), each at its vector width.
 #include <vector>
 
 #include "cpu/mlp_tanh_cpu.h"

@@ -8,7 +8,9 @@
 
 #include "common/dense_shape.h"
 #include "common/ffi_buffers.h"
+#include "common/mlp_ffi_buffers.h"
 #include "cuda/dense_tanh_cuda.h"
+#include "cuda/mlp_tanh_cuda.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
@@ -47,6 +49,32 @@ ffi::Error backward(cudaStream_t stream, ffi::ScratchAllocator scratch, F32Buffe
                          partials);
 }
 
+ffi::Error mlp_forward(cudaStream_t stream, ffi::RemainingArgs args, ffi::RemainingRets rets,
+                       int64_t layers) {
+  MlpForwardBuffers buffers;
+  if (auto error = decode_mlp_forward(args, rets, layers, buffers); error.failure()) return error;
+  return launch_mlp_forward(stream, buffers);
+}
+
+ffi::Error mlp_backward(cudaStream_t stream, ffi::ScratchAllocator scratch,
+                        ffi::RemainingArgs args, ffi::RemainingRets rets, int64_t layers) {
+  MlpBackwardBuffers buffers;
+  if (auto error = decode_mlp_backward(args, rets, layers, buffers); error.failure()) {
+    return error;
+  }
+  float* partials = nullptr;
+  if (const size_t bytes = mlp_backward_scratch_bytes(buffers.shape); bytes > 0) {
+    const auto allocation = scratch.Allocate(bytes, alignof(float4));
+    if (!allocation.has_value()) {
+      return ffi::Error(ffi::ErrorCode::kResourceExhausted,
+                        "mlp_tanh: cannot allocate " + std::to_string(bytes) +
+                            " bytes of scratch for the weight gradients");
+    }
+    partials = static_cast<float*>(*allocation);
+  }
+  return launch_mlp_backward(stream, buffers, partials);
+}
+
 }  // namespace
 }  // namespace nnreg::cuda
 
@@ -59,3 +87,18 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregDenseTanhBackwardCuda, nnreg::cuda::backward,
                                   ffi::Ffi::Bind()
                                       .Ctx<nnreg::cuda::Stream>()
                                       .Ctx<ffi::ScratchAllocator>()));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhForwardCuda, nnreg::cuda::mlp_forward,
+                              ffi::Ffi::Bind()
+                                  .Ctx<nnreg::cuda::Stream>()
+                                  .RemainingArgs()
+                                  .RemainingRets()
+                                  .Attr<int64_t>("layers"));
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCuda, nnreg::cuda::mlp_backward,
+                              ffi::Ffi::Bind()
+                                  .Ctx<nnreg::cuda::Stream>()
+                                  .Ctx<ffi::ScratchAllocator>()
+                                  .RemainingArgs()
+                                  .RemainingRets()
+                                  .Attr<int64_t>("layers"));

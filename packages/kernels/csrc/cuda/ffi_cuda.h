@@ -5,3 +5,5 @@
 
 XLA_FFI_DECLARE_HANDLER_SYMBOL(NnregDenseTanhForwardCuda);
 XLA_FFI_DECLARE_HANDLER_SYMBOL(NnregDenseTanhBackwardCuda);
+XLA_FFI_DECLARE_HANDLER_SYMBOL(NnregMlpTanhForwardCuda);
+XLA_FFI_DECLARE_HANDLER_SYMBOL(NnregMlpTanhBackwardCuda);

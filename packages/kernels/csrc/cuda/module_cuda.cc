@@ -7,15 +7,19 @@
 namespace nb = nanobind;
 
 NB_MODULE(_cuda, module) {
-  module.doc() = "XLA FFI handlers of the fused dense+tanh layer for CUDA GPUs.";
+  module.doc() = "XLA FFI handlers of the fused dense+tanh layer and tanh MLP for CUDA GPUs.";
   module.def(
       "handlers",
       [] {
         nb::dict handlers;
         handlers["forward"] = nb::capsule(reinterpret_cast<void*>(NnregDenseTanhForwardCuda));
         handlers["backward"] = nb::capsule(reinterpret_cast<void*>(NnregDenseTanhBackwardCuda));
+        handlers["mlp_forward"] = nb::capsule(reinterpret_cast<void*>(NnregMlpTanhForwardCuda));
+        handlers["mlp_backward"] =
+            nb::capsule(reinterpret_cast<void*>(NnregMlpTanhBackwardCuda));
         return handlers;
       },
-      "FFI handler capsules by pass: {'forward': ..., 'backward': ...}.");
+      "FFI handler capsules: dense_tanh's 'forward' and 'backward', mlp_tanh's 'mlp_forward' "
+      "and 'mlp_backward'.");
   module.attr("architectures") = NNREG_CUDA_ARCHITECTURES_BUILT;
 }
