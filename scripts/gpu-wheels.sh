@@ -18,6 +18,7 @@ WHEELS=(
   "scikit-build-core>=0.11" pathspec packaging   # builds nnreg-kernels
   "nanobind>=2.4"                   # nnreg-kernels' bindings (headers and CMake files)
   pytest iniconfig pluggy pygments exceptiongroup tomli  # runs tests/test_kernels*.py
+  hypothesis attrs sortedcontainers  # tests/test_kernels_properties.py
   "optax>=0.2.4" chex absl-py toolz typing-extensions etils  # nnreg-core's optimisers
 )
 
