@@ -122,6 +122,26 @@ def test_six_members_sharded_over_four_devices_equal_single_runs():
     np.testing.assert_allclose(report["ensemble"], report["alone"], atol=1e-4)
 
 
+def test_fused_network_members_sharded_over_four_devices_equal_plain_members():
+    # Each device runs mlp_tanh on its own members (shard_map), not all of them.
+    report = run_with_four_devices(
+        """
+        import json, optax
+        import nnreg.core as core
+        from nnreg.kernels import mlp_tanh
+        x, y = core.generate_data(data_size=120)
+        xv, yv = core.generate_data(data_size=120, seed=core.VALIDATION_SEED)
+        common = dict(seeds=range(6), learning_rates=3e-3, epochs=200, optimizer=optax.adam)
+        plain = core.train_ensemble(x, y, xv, yv, **common)
+        fused = core.train_ensemble(x, y, xv, yv, forward=mlp_tanh, **common)
+        print(json.dumps({"devices": fused.devices, "plain": plain.final_val_loss.tolist(),
+                          "fused": fused.final_val_loss.tolist()}))
+        """
+    )
+    assert report["devices"] == 4
+    np.testing.assert_allclose(report["fused"], report["plain"], rtol=1e-4)
+
+
 def test_sweep_command_on_four_devices(tmp_path):
     env = {**os.environ, **FOUR_CPU_DEVICES, "NNREG_CACHE_DIR": str(tmp_path / "cache")}
     run = subprocess.run(

@@ -61,7 +61,6 @@ def train_ensemble(
         *_checks.check_data(x, y, sizes),
         *_checks.check_data(x_val, y_val, sizes, names=("x_val", "y_val")),
     )
-    predict = member_predictor(layer, forward)
     devices = _checks.check_devices(jax.devices() if devices is None else devices)
     factory = _checks.check_callable(optimizer, "optimizer") or gradient_descent
 
@@ -74,6 +73,7 @@ def train_ensemble(
         *[jax.tree.map(np.asarray, init_params(sizes, seed=int(s))) for s in seeds[pad]],
     )
     mesh = Mesh(np.asarray(devices), (MEMBER_AXIS,))
+    predict = member_predictor(layer, forward, mesh)
     by_member = NamedSharding(mesh, PartitionSpec(MEMBER_AXIS))
     params = _to_devices(stacked, by_member)
     rates = _to_devices(learning_rates[pad].astype(np.float32), by_member)

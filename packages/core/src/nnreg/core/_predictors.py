@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import Mesh, PartitionSpec
 
 from ._mlp import feature_major, forward, tanh_layer
 
@@ -21,12 +22,27 @@ class MemberPredictor:
 
     layer: Callable = tanh_layer
     forward: Callable | None = None
+    mesh: Mesh | None = None  # members sharded over its one axis
 
     def __call__(self, params, x):
         if self.forward is not None:
             if jax.tree.leaves(params)[0].shape[0] == 1:  # one run: no batching rule needed
                 return self.forward(jax.tree.map(lambda leaf: leaf[0], params), x)[None]
-            return jax.vmap(self.forward, in_axes=(0, None))(params, x)
+            members = jax.vmap(self.forward, in_axes=(0, None))
+            if self.mesh is None or self.mesh.size == 1:
+                return members(params, x)
+            # XLA cannot split a custom call over devices by itself (it would gather every
+            # member onto each device), so each device runs the call on its own members.
+            (axis,) = self.mesh.axis_names
+            return jax.shard_map(
+                members,
+                mesh=self.mesh,
+                in_specs=(PartitionSpec(axis), PartitionSpec()),
+                out_specs=PartitionSpec(axis),
+                # A custom forward may pick its implementation per platform, whose branches
+                # cannot all say which values vary across devices.
+                check_vma=False,
+            )(params, x)
         if self.layer is tanh_layer:
             return jnp.swapaxes(feature_major(params, x.T), 1, 2)
         return jax.vmap(lambda p: forward(p, x, self.layer))(params)
@@ -38,10 +54,10 @@ class MemberPredictor:
         return forward(params, x, self.layer)
 
 
-def member_predictor(layer, forward):
+def member_predictor(layer, forward, mesh=None):
     """The predictor for the trainers' ``layer=`` and ``forward=`` arguments, checked."""
     from ._checks import check_callable
 
     if forward is not None and layer is not tanh_layer:
         raise ValueError("pass either layer= or forward=, not both")
-    return MemberPredictor(check_callable(layer, "layer"), check_callable(forward, "forward"))
+    return MemberPredictor(check_callable(layer, "layer"), check_callable(forward, "forward"), mesh)
