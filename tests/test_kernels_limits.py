@@ -26,6 +26,9 @@ def cuda_lowering(monkeypatch):
     """Lets programs be lowered for "cuda" with the native branch, GPU or not."""
     if implementation("cuda") != "cuda":
         monkeypatch.setitem(_registry._outcomes, "cuda", None)
+        monkeypatch.setitem(
+            _registry._registered, "cuda", {_registry.FORWARD_TARGET, _registry.BACKWARD_TARGET}
+        )
 
 
 def layer(n, k, m):

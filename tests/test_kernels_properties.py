@@ -101,4 +101,6 @@ def test_mlp_tanh_gradients_match_reference(network):
     for got, want in zip(
         jax.tree.leaves(grads(mlp_tanh)), jax.tree.leaves(grads(mlp_tanh_reference)), strict=True
     ):
-        assert_within(got, want, scale)
+        # A gradient summed over many rows is as large as the sum: float32 sums taken in
+        # another order differ by an ulp of that (0.016 at 131647 in one found example).
+        assert_within(got, want, max(scale, float(np.max(np.abs(want), initial=0.0))))
