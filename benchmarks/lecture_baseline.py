@@ -2,8 +2,12 @@
 
 Imported by train_speed.py; run as a script (by compare_speed.py) it is the whole lecture
 workload for the three JAX methods in a fresh interpreter, with the lecture's own data and
-initial parameters and nothing from nnreg.
+initial parameters and nothing from nnreg; with --keras, the lecture's Keras benchmark runs
+first, as in the lecture.
 """
+
+import argparse
+import os
 
 import jax
 import jax.numpy as jnp
@@ -11,6 +15,7 @@ import numpy as np
 import optax
 
 EPOCHS, LEARNING_RATE = 4000, 1e-3
+NUM_LAYERS, OUTPUT_DIM = 4, 10  # the Keras network: three Dense(10, tanh), then Dense(1)
 
 
 def lecture_loss(params, x, y):
@@ -66,9 +71,32 @@ def initialize_params(seed=1234, k=10):
             for m, n in shapes]  # fmt: skip
 
 
+def lecture_keras(x, y, x_val, y_val, epochs):
+    # The lecture's build_keras_model, train_keras_model and the prediction of its
+    # plot_keras_output (not the drawing), imported when used so that train_speed.py needs
+    # no Keras; the lecture sets the backend before its import.
+    os.environ["KERAS_BACKEND"] = "jax"
+    import keras
+
+    model = keras.Sequential()
+    for _ in range(NUM_LAYERS - 1):
+        model.add(keras.layers.Dense(units=OUTPUT_DIM, activation="tanh"))
+    model.add(keras.layers.Dense(units=1))
+    model.compile(optimizer=keras.optimizers.SGD(), loss="mean_squared_error")
+    model.fit(x, y, batch_size=max(x.shape), verbose=0, epochs=epochs,
+              validation_data=(x_val, y_val))  # fmt: skip
+    mse = model.evaluate(x_val, y_val, verbose=2)
+    model.predict(x_val, verbose=2)
+    return mse
+
+
 def main():
+    parser = argparse.ArgumentParser(description="the lecture's workload, timed from outside")
+    parser.add_argument("--keras", action="store_true", help="run the Keras benchmark first")
     x, y = generate_data()
     x_val, y_val = generate_data()
+    if parser.parse_args().keras:
+        print("keras", lecture_keras(x, y, x_val, y_val, EPOCHS))
     params = lecture_gd(initialize_params(), x, y, x_val, y_val, EPOCHS)
     print("gd", lecture_loss_jit(params, x_val, y_val))
     for solver in (optax.sgd(LEARNING_RATE), optax.adam(LEARNING_RATE)):

@@ -2,7 +2,8 @@
 
 Also the ``nnreg`` command two ways: ``cli`` runs ``main`` in this process (like click's
 CliRunner: exit code and captured output, no JAX start-up per call), ``console_script`` runs
-the installed script in a fresh process, for what only a real process shows.
+the installed script in a fresh process, for what only a real process shows; and
+``saved_figures``, what each figure an in-process command saves says in words.
 """
 
 import contextlib
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 import jax
+import numpy as np
 import pytest
 
 # Broadcasting (n,) against (n, 1) is the classic silent bug in regression code.
@@ -68,3 +70,42 @@ def console_script(tmp_path_factory):
         )
 
     return run
+
+
+@pytest.fixture
+def saved_figures(monkeypatch):
+    return record_figures(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def figure_recorder():
+    """``record_figures`` for fixtures wider than one test, with their own MonkeyPatch."""
+    return record_figures
+
+
+def record_figures(monkeypatch):
+    """File name -> the words and limits of each figure the command saves (it still saves)."""
+    from nnreg.cli import _figures
+
+    figures = {}
+    save = _figures.save_figure
+
+    def record_and_save(fig, path):
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        figures[Path(path).name] = {
+            "title": ax.get_title(),
+            "legend": [text.get_text() for text in legend.get_texts()] if legend else [],
+            # label -> whether the line has anything to draw
+            "lines": {
+                line.get_label(): bool(np.isfinite(np.asarray(line.get_ydata(), float)).any())
+                for line in ax.get_lines()
+            },
+            "notes": [text.get_text() for text in fig.texts],
+            "xticks": [label.get_text() for label in ax.get_xticklabels()],
+            "ylim": ax.get_ylim(),
+        }
+        save(fig, path)
+
+    monkeypatch.setattr(_figures, "save_figure", record_and_save)
+    return figures

@@ -1,9 +1,16 @@
-"""`nnreg compare`, mostly in-process through the `cli` fixture; one run of the real script."""
+"""`nnreg compare`, mostly in-process through the `cli` fixture; a few runs of the real script."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import matplotlib.image
 import pytest
+
+import nnreg.core as core
 
 METHOD_NAMES = ["keras", "jax-gd", "optax-sgd", "optax-adam"]
 RESULT_KEYS = {
@@ -14,13 +21,16 @@ RESULT_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def all_methods(tmp_path_factory, cli):
+def all_methods(tmp_path_factory, cli, figure_recorder):
     out = tmp_path_factory.mktemp("compare") / "results"
-    return cli("compare", "--epochs", 60, "--json", "-", "--out", out), out
+    with pytest.MonkeyPatch.context() as patch:
+        figures = figure_recorder(patch)
+        run = cli("compare", "--epochs", 60, "--json", "-", "--out", out)
+    return run, out, figures
 
 
 def test_json_schema_and_values(all_methods):
-    run, _ = all_methods
+    run, _, _ = all_methods
     assert run.exit_code == 0, run.stderr
     document = json.loads(run.stdout)  # --json - leaves stdout to the JSON alone
     assert document["config"]["epochs"] == 60
@@ -37,7 +47,7 @@ def test_json_schema_and_values(all_methods):
         assert len(r["train_loss"]) == len(r["val_loss"]) == 60
         assert 0 < r["val_mse"] < r["val_loss"][0]
         assert 0 < r["train_mse"] < r["train_loss"][0]
-        assert r["seconds_first"] > 0 and r["seconds_steady"] > 0
+        assert r["seconds_first"] > 0 and r["seconds_steady"] is None  # no --repeat
         assert r["fused"] is False
     assert [r["kernel"] for r in results] == [None, "jnp", "jnp", "jnp"]
     assert [(r["optimizer"], r["learning_rate"]) for r in results] == [
@@ -49,8 +59,49 @@ def test_json_schema_and_values(all_methods):
     assert "keras" in run.stderr and "optax-adam" in run.stderr  # the table, moved off stdout
 
 
+def test_the_table_names_each_runs_update_rule_and_learning_rate(all_methods):
+    run, _, _ = all_methods
+    table = run.stderr[run.stderr.index("method ") :].splitlines()
+    assert table[0].split() == [
+        "method", "optimizer", "learning", "rate", "fused", "kernel", "train", "MSE", "val",
+        "MSE", "seconds", "epochs/s",
+    ]  # fmt: skip
+    assert [line.split()[:3] for line in table[2:6]] == [
+        ["keras", "sgd", "0.01"], ["jax-gd", "gd", "0.001"], ["optax-sgd", "sgd", "0.001"],
+        ["optax-adam", "adam", "0.001"],
+    ]  # fmt: skip
+    assert "seconds: one run per method, compiling included" in table[6]
+    assert all(line == line.rstrip() for line in table)
+
+
+def test_progress_off_a_terminal_is_plain_lines_per_method(all_methods):
+    run, _, _ = all_methods
+    lines = run.stderr.splitlines()
+    for method in METHOD_NAMES:
+        stage = f"{method}, first run (compiling included)"
+        assert f"{stage}: started" in lines
+        assert f"{stage}: 60/60 epochs" in "\n".join(lines)
+        assert any(line.startswith(f"{stage}: done in ") for line in lines)
+    assert lines.index("keras, first run (compiling included): started") < lines.index(
+        "jax-gd, first run (compiling included): started"
+    )
+    assert "\r" not in run.stderr and "\033" not in run.stderr
+
+
+def test_legends_name_update_rule_learning_rate_and_val_mse(all_methods):
+    run, _, figures = all_methods
+    results = json.loads(run.stdout)["results"]
+    expected = [
+        f"{r['method']} ({r['optimizer']}, lr {r['learning_rate']:g}): val MSE {r['val_mse']:.4f}"
+        for r in results
+    ]
+    assert figures["validation_loss.png"]["legend"] == expected
+    assert figures["fits.png"]["legend"] == ["training data", *expected]
+    assert figures["fits.png"]["notes"] == [] and all(figures["fits.png"]["lines"].values())
+
+
 def test_png_plots_and_results_are_written(all_methods):
-    _, out = all_methods
+    _, out, _ = all_methods
     for name in ("validation_loss.png", "fits.png"):
         image = matplotlib.image.imread(out / name)
         assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
@@ -67,7 +118,7 @@ def test_fused_reports_the_cpu_kernel_and_matches_jnp(tmp_path, cli):
     fused_results = json.loads(fused.stdout)["results"]
     plain_results = json.loads(plain.stdout)["results"]
     for f, p in zip(fused_results, plain_results, strict=True):
-        assert f["fused"] is True and f["kernel"] == "cpu"
+        assert f["fused"] is True and f["kernel"] in ("cpu", "cuda")
         assert f["val_mse"] == pytest.approx(p["val_mse"], rel=1e-4)
     assert not (tmp_path / "fits.png").exists()
 
@@ -88,6 +139,18 @@ def test_lecture_reproduces_the_lecture_figures(tmp_path, cli):
     assert "0.05290" in run.stdout and "0.03739" in run.stdout
 
 
+def test_repeat_reports_the_steady_time_too(tmp_path, cli):
+    run = cli("compare", "--methods", "optax-sgd", "--epochs", 30, "--repeat", "--no-plots",
+              "--out", tmp_path)  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    (result,) = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert result["seconds_first"] > 0 and result["seconds_steady"] > 0
+    header = run.stdout.splitlines()[0].split()
+    assert header[-5:] == ["first", "s", "steady", "s", "epochs/s"]
+    assert "first s: compiling included; steady s and epochs/s: the repeated run" in run.stdout
+    assert "optax-sgd, steady run: started" in run.stderr.splitlines()
+
+
 def test_every_method_diverging_exits_1_and_says_so(tmp_path, cli):
     run = cli(
         "compare", "--methods", "jax-gd,optax-sgd", "--lr", 50, "--epochs", 200,
@@ -102,14 +165,24 @@ def test_every_method_diverging_exits_1_and_says_so(tmp_path, cli):
     assert "diverged at epoch" in run.stderr
 
 
-def test_one_good_method_keeps_exit_code_zero(tmp_path, cli):
+def test_one_good_method_keeps_exit_code_zero_and_plots_say_who_diverged(
+    tmp_path, cli, saved_figures
+):
     run = cli(
         "compare", "--methods", "jax-gd,optax-adam", "--lr", 50, "--epochs", 200,
-        "--no-plots", "--out", tmp_path,
+        "--out", tmp_path,
     )  # fmt: skip
-    results = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert [r["diverged"] for r in results] == [True, False]
+    gd, adam = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert gd["diverged"] is True and adam["diverged"] is False
     assert run.exit_code == 0 and "error" not in run.stderr
+    diverged = f"jax-gd (gd, lr 50): diverged at epoch {gd['diverged_epoch']}"
+    adam_label = f"optax-adam (adam, lr 50): val MSE {adam['val_mse']:.4f}"
+    loss = saved_figures["validation_loss.png"]
+    assert loss["legend"] == [diverged, adam_label] and all(loss["lines"].values())
+    fits = saved_figures["fits.png"]
+    assert fits["legend"] == ["training data", adam_label]  # no entry without a curve
+    assert fits["notes"] == [f"not drawn: {diverged}"]
+    assert "nan" not in " ".join(loss["legend"] + fits["legend"]).lower()
 
 
 @pytest.mark.parametrize(
@@ -149,6 +222,44 @@ def test_json_into_a_missing_folder_fails_before_training(tmp_path, cli):
     assert run.exit_code == 2
     assert "cannot write --json" in run.stderr and "does not exist" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupt_exits_130_and_leaves_no_output_folder(tmp_path, cli, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core, "train_optax", interrupted)
+    run = cli("compare", "--methods", "jax-gd,optax-adam", "--epochs", 50, "--out", tmp_path / "o")
+    assert run.exit_code == 130
+    assert run.stderr.splitlines()[-2:] == [
+        "jax-gd, first run (compiling included): interrupted",
+        "nnreg compare: interrupted",
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_sigint_stops_the_console_script_within_2_s_leaving_nothing(tmp_path):
+    nnreg = Path(sys.executable).with_name("nnreg")
+    out = tmp_path / "never"
+    command = [str(nnreg), "compare", "--methods", "optax-adam", "--epochs", "10000000",
+               "--no-cache", "--out", str(out)]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            for line in process.stderr:  # off a terminal, progress comes as lines
+                if "/10000000 epochs" in line:  # training is under way
+                    break
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            exit_code = process.wait(timeout=30)
+            seconds = time.monotonic() - signalled
+            rest = process.stderr.read()
+        finally:
+            process.kill()
+    assert exit_code == 130 and seconds < 2.0, (exit_code, seconds, rest)
+    assert rest.splitlines()[-1] == "nnreg compare: interrupted"
+    assert not out.exists()
 
 
 def test_the_console_script_end_to_end_fills_and_skips_the_cache(tmp_path, console_script):

@@ -37,10 +37,31 @@ def test_sweep_command_on_four_devices(tmp_path, console_script):
     assert image.ndim == 3 and image.shape[1] > 300
 
 
+def test_plot_labels_every_learning_rate_and_starts_at_zero(tmp_path, cli, saved_figures):
+    run = cli(
+        "sweep", "--optimizer", "sgd", "--seeds", 2, "--lrs", "0.001,0.003,80", "--epochs", 100,
+        "--out", tmp_path,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    figure = saved_figures["sweep.png"]
+    assert figure["xticks"] == ["0.001", "0.003", "80\n(all 2 diverged)"]
+    assert figure["ylim"][0] == 0
+    assert figure["title"] == "Sweep: sgd, 100 epochs, 2 seeds per learning rate"
+    assert figure["legend"] == ["member (one seed)", "mean over seeds"]
+    members = json.loads((tmp_path / "sweep.json").read_text())["results"]
+    assert {(m["optimizer"], m["learning_rate"]) for m in members} == {
+        ("sgd", 0.001), ("sgd", 0.003), ("sgd", 80.0)
+    }  # fmt: skip
+    stage = "6 members, sgd, compiling included"
+    assert run.stderr.splitlines()[0] == f"{stage}: started"
+    assert f"{stage}: 100/100 epochs, mean train MSE " in run.stderr
+    assert all(line == line.rstrip() for line in run.stdout.splitlines())
+
+
 def test_every_member_diverging_exits_1(tmp_path, cli):
     run = cli(
         "sweep", "--optimizer", "gd", "--seeds", 2, "--lrs", "60,80", "--epochs", 60,
-        "--no-plots", "--out", tmp_path / "out",
+        "--no-plots", "--quiet", "--out", tmp_path / "out",
     )  # fmt: skip
     assert run.exit_code == 1
     assert run.stderr == "nnreg sweep: error: every one of the 4 members diverged\n"

@@ -55,6 +55,15 @@ def test_fit_prints_errors_in_the_data_units_and_why_it_stopped(one_input, work)
     assert 0 < report["train_mse"] < 400
 
 
+def test_fit_progress_says_its_loss_is_standardised(one_input):
+    lines = one_input.stderr.splitlines()
+    assert lines[0] == "fit y from x1, compiling included: started"
+    assert "fit y from x1, compiling included: 80/80 epochs, train MSE (standardised) " in (
+        one_input.stderr
+    )
+    assert lines[-1].startswith("fit y from x1, compiling included: done in ")
+
+
 def test_predict_round_trip_matches_the_python_api(one_input, work, cli):
     run = cli("predict", work / "one.npz", work / "curve.csv")
     assert run.exit_code == 0, run.stderr
@@ -82,6 +91,7 @@ def two_inputs(work, cli):
 
 
 def test_several_inputs_predict_to_a_file(two_inputs, work, cli):
+    assert two_inputs.stderr == ""  # --quiet
     assert "network 2-8-8-1 tanh, sgd, learning rate 0.1" in two_inputs.stdout
     predicted = cli(
         "predict", work / "two.npz", work / "curve.csv", "--out", work / "pred.csv",
@@ -120,8 +130,9 @@ def test_a_diverging_fit_exits_1_and_leaves_the_old_model_untouched(one_input, w
         "--plot", work / "diverged.png",
     )  # fmt: skip
     assert run.exit_code == 1
-    assert run.stderr.startswith("nnreg fit: error: ") and run.stderr.count("\n") == 1
-    assert "diverged at epoch" in run.stderr
+    *progress, error = run.stderr.splitlines()
+    assert progress[-1] == "fit y from x1, compiling included: failed"
+    assert error.startswith("nnreg fit: error: training diverged at epoch ")
     assert (work / "one.npz").read_bytes() == good
     assert not (work / "diverged.png").exists() and not list(work.glob(".*.tmp"))
 

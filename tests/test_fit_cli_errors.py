@@ -84,7 +84,7 @@ def test_fit_bad_input(case, folder, monkeypatch, cli):
     monkeypatch.chdir(folder)
     data = make_data(folder)
     before = snapshot(folder)
-    args = ["fit", data, "--x", "income", "--y", "food", "--out", "model.npz", "--no-cache"]
+    args = ["fit", data, "--x", "income", "--y", "food", "--out", "model.npz", "--quiet"]
     run = cli(*args, *extra, "--epochs", "5")
     assert run.exit_code == 2
     assert run.stderr.startswith("nnreg fit: error: ") and run.stderr.count("\n") == 1

@@ -4,7 +4,7 @@ Only the parser is built at import; jax, keras and matplotlib load inside ``run`
 """
 
 import argparse
-import sys
+import dataclasses
 
 from ._errors import RunFailed, UsageError
 from ._flags import add_fused_flag, add_output_flags, add_problem_flags, positive_float
@@ -48,6 +48,12 @@ def add_parser(commands):
         "as in the lecture",
     )
     compare.add_argument(
+        "--repeat",
+        action="store_true",
+        help="train every method a second time and report that steady time too (the first "
+        "run includes compiling, or Keras' tracing)",
+    )
+    compare.add_argument(
         "--lecture",
         action="store_true",
         help="reproduce the lecture exactly: validation data drawn with the training seed",
@@ -81,7 +87,7 @@ def run(args):
     problem = Problem(x, y, x_val, y_val, args.seed, args.epochs, args.lr)
     results, failures = _train_every_method(args, problem, layer, kernel)
 
-    folder.say(_compare_results.format_results(results, failures))
+    folder.say(_compare_results.format_results(results, failures, repeat=args.repeat))
     config = {
         "methods": list(args.methods),
         "fused": args.fused,
@@ -89,6 +95,7 @@ def run(args):
         "data_size": args.data_size,
         "learning_rate": args.lr,
         "keras_learning_rate": KERAS_DEFAULT_SGD_LEARNING_RATE,
+        "repeat": args.repeat,
         "seed": args.seed,
         "val_seed": val_seed,
         "lecture": args.lecture,
@@ -117,29 +124,26 @@ def run(args):
 
 
 def _train_every_method(args, problem, layer, kernel):
-    from ._compare_methods import run_jax_method, run_keras
-    from ._progress import ProgressLine
+    from ._compare_methods import method_trainer
+    from ._progress import Progress
 
-    progress = ProgressLine(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
+    progress = Progress(quiet=args.quiet)
     results, failures = [], []
     for method in args.methods:
-        try:
-            if method == "keras":
-                results.append(run_keras(problem, progress=progress.reporter(method)))
-            else:
-                reporter = progress.reporter(method)
-                results.append(
-                    run_jax_method(
-                        method,
-                        problem,
-                        fused=args.fused,
-                        layer=layer,
-                        kernel=kernel,
-                        progress=reporter,
-                    )
+        try:  # one broken method must not hide the others' results
+            with progress.stage(f"{method}, first run (compiling included)") as report:
+                train = method_trainer(
+                    method, problem, fused=args.fused, layer=layer, kernel=kernel
                 )
-        except Exception as err:  # one broken method must not hide the others' results
+                result = train(report)
+            if args.repeat:
+                with progress.stage(f"{method}, steady run") as report:
+                    steady = train(report)
+                # The steady run's outcome, with both runs' times.
+                result = dataclasses.replace(
+                    steady, seconds_first=result.seconds_first, seconds_steady=steady.seconds_first
+                )
+            results.append(result)
+        except Exception as err:
             failures.append((method, f"{type(err).__name__}: {err}"))
-        finally:
-            progress.clear()
     return results, failures

@@ -42,35 +42,36 @@ def failure_json(method, error, fused):
     }
 
 
-def format_results(results, failures):
+def format_results(results, failures, *, repeat):
+    timing = ("first s", "steady s") if repeat else ("seconds",)
     header = (
-        "method",
-        "fused",
-        "kernel",
-        "train MSE",
-        "val MSE",
-        "first s",
-        "steady s",
-        "epochs/s",
-    )
+        "method", "optimizer", "learning rate", "fused", "kernel", "train MSE", "val MSE",
+        *timing, "epochs/s",
+    )  # fmt: skip
     rows = []
     for r in results:
         if r.diverged:
             train, val = "-", f"diverged at epoch {r.diverged_epoch}"
         else:
             train, val = f"{r.train_mse:.5f}", f"{r.val_mse:.5f}"
+        seconds = (r.seconds_first, r.seconds_steady) if repeat else (r.seconds_first,)
         rows.append(
             (
                 r.method,
+                r.optimizer,
+                f"{r.learning_rate:g}",
                 "yes" if r.fused else "no",
                 r.kernel or "n/a",
                 train,
                 val,
-                f"{r.seconds_first:.2f}",
-                f"{r.seconds_steady:.2f}",
-                f"{len(r.train_loss) / r.seconds_steady:,.0f}",
+                *(f"{s:.2f}" for s in seconds),
+                f"{len(r.train_loss) / seconds[-1]:,.0f}",
             )
         )
     lines = format_table(header, rows)
     lines += [f"{method}: failed: {error}" for method, error in failures]
+    if repeat:
+        lines.append("first s: compiling included; steady s and epochs/s: the repeated run")
+    else:
+        lines.append("seconds: one run per method, compiling included (--repeat: steady time)")
     return "\n".join(lines)

@@ -12,8 +12,7 @@ __all__ = ["plt", "save_figure"]
 
 
 def save_figure(fig, path):
-    """Write ``fig`` as a PNG at ``path`` and free it."""
-    fig.tight_layout()
+    """Write ``fig``, laid out by whoever built it, as a PNG at ``path`` and free it."""
     try:
         write_file(path, lambda file: fig.savefig(file, format="png", dpi=110))
     finally:

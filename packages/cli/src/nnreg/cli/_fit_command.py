@@ -134,7 +134,7 @@ def run(args):
     from ._compile_cache import enable_cache_unless_disabled
     from ._fit_summary import report_json, summary
     from ._hidden_layer import hidden_layer
-    from ._progress import ProgressLine
+    from ._progress import Progress
     from ._report import json_text, write_text
 
     layer, kernel = hidden_layer(args.fused)
@@ -155,11 +155,10 @@ def run(args):
         layer=layer,
     )
     x, y = data[:, :-1], data[:, -1]
-    progress = ProgressLine(not args.quiet and sys.stderr.isatty())
-    try:
-        model.fit(x, y, x_columns=args.x, y_column=args.y, progress=progress.reporter("fit"))
-    finally:
-        progress.clear()
+    # Training runs on standardised data; 1.0 is the MSE of always predicting the mean.
+    progress = Progress(quiet=args.quiet, loss_label="train MSE (standardised)")
+    with progress.stage(f"fit {args.y} from {', '.join(args.x)}, compiling included") as report:
+        model.fit(x, y, x_columns=args.x, y_column=args.y, progress=report)
     if args.json:
         write_text(args.json, json_text(report_json(args, model, kernel)))
     if args.plot:

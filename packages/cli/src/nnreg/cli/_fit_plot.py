@@ -19,6 +19,7 @@ def fit_figure(model, x, y):
         f"validation MSE {report.val_mse:.5g}"
     )
     ax.legend()
+    fig.tight_layout()
     return fig
 
 

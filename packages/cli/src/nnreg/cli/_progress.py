@@ -1,36 +1,105 @@
-"""A one-line progress display for a terminal; silent otherwise."""
+"""What a command is doing, on stderr, one stage (a method's run, a fit) at a time.
 
+On a terminal each stage is one line, redrawn in place while it runs and left behind with
+its time when it ends. Anywhere else (a pipe, CI, a log file) each stage prints plain lines:
+when it starts, its epochs every few seconds, a heartbeat while a step (compiling, loading
+Keras) says nothing, and when it ends. ``--quiet`` silences both.
+"""
+
+import contextlib
+import math
 import sys
+import threading
 import time
 
+BAR_WIDTH = 24
 
-class ProgressLine:
-    def __init__(self, enabled, stream=sys.stderr):
-        self._enabled = enabled
-        self._stream = stream
-        self._last_draw = 0.0
 
-    def reporter(self, label):
-        """A ``progress(done, total, loss)`` callback for one method, or None when silent."""
-        if not self._enabled:
-            return None
+class Progress:
+    def __init__(self, *, quiet, loss_label="train MSE", stream=None, interval=3.0):
+        self.stream = stream or sys.stderr
+        self.on_terminal = self.stream.isatty()
+        self._quiet = quiet
+        self.loss_label = loss_label
+        self.interval = interval  # the longest silence off a terminal, in seconds
+        self.lock = threading.Lock()
 
-        def report(done, total, loss):
-            now = time.monotonic()
-            if done < total and now - self._last_draw < 0.1:
-                return
-            self._last_draw = now
-            width = 24
-            filled = width * done // total
-            bar = "#" * filled + "." * (width - filled)
-            self._stream.write(
-                f"\r\033[K{label:<11} [{bar}] {done}/{total} epochs  loss {loss:.5f}"
-            )
-            self._stream.flush()
+    @contextlib.contextmanager
+    def stage(self, label):
+        """Show ``label`` while the block runs; yields ``report(done, total, loss)`` or None."""
+        if self._quiet:
+            yield None
+            return
+        stage = _Stage(self, label)
+        stage.begin()
+        try:
+            yield stage.report
+        except KeyboardInterrupt:
+            stage.end("interrupted")
+            raise
+        except BaseException:
+            stage.end("failed")
+            raise
+        stage.end(f"done in {time.monotonic() - stage.started:.2f} s")
 
-        return report
+    def write(self, text):
+        with self.lock:
+            self.write_unlocked(text)
 
-    def clear(self):
-        if self._enabled:
-            self._stream.write("\r\033[K")
-            self._stream.flush()
+    def write_unlocked(self, text):
+        self.stream.write(text)
+        self.stream.flush()
+
+
+class _Stage:
+    def __init__(self, progress, label):
+        self.progress = progress
+        self.label = label
+        self.started = self.last_write = time.monotonic()
+        self.stopped = threading.Event()
+        self.latest = "still running"  # the last progress reported, for the heartbeat
+
+    def begin(self):
+        if self.progress.on_terminal:
+            self.progress.write(f"\r\033[K{self.label}…")
+            return
+        self.say("started")
+        threading.Thread(target=self._heartbeat, daemon=True).start()
+
+    def report(self, done, total, loss):
+        now = time.monotonic()
+        loss = f"{loss:.5g}" if math.isfinite(loss) else "not finite (diverged)"
+        if not self.progress.on_terminal:
+            self.latest = f"{done}/{total} epochs, {self.progress.loss_label} {loss}"
+            if done == total or now - self.last_write >= self.progress.interval:
+                self.say(self.latest)
+            return
+        if done < total and now - self.last_write < 0.1:
+            return
+        filled = BAR_WIDTH * done // total
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        self.last_write = now
+        self.progress.write(
+            f"\r\033[K{self.label}  [{bar}] {done}/{total} epochs  "
+            f"{self.progress.loss_label} {loss}"
+        )
+
+    def end(self, outcome):
+        with self.progress.lock:  # after this, the heartbeat stays silent
+            self.stopped.set()
+            start = "\r\033[K" if self.progress.on_terminal else ""
+            self.progress.write_unlocked(f"{start}{self.label}: {outcome}\n")
+
+    def say(self, text):
+        self.last_write = time.monotonic()
+        self.progress.write(f"{self.label}: {text}\n")
+
+    def _heartbeat(self):
+        while not self.stopped.wait(self.progress.interval / 4):
+            with self.progress.lock:
+                now = time.monotonic()
+                if self.stopped.is_set() or now - self.last_write < self.progress.interval:
+                    continue
+                self.last_write = now
+                elapsed = f"{now - self.started:.0f} s"
+                self.progress.write_unlocked(f"{self.label}: {self.latest} ({elapsed})\n")

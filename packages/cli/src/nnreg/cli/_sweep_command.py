@@ -4,7 +4,6 @@ Only the parser is built at import; jax and matplotlib load inside ``run``.
 """
 
 import argparse
-import sys
 import time
 
 from ._errors import RunFailed, UsageError
@@ -82,7 +81,7 @@ def run(args):
     from ._cpu_devices import split_host_cpu
     from ._environment import jax_environment
     from ._hidden_layer import hidden_layer
-    from ._progress import ProgressLine
+    from ._progress import Progress
     from ._sweep_results import format_summary, member_json
 
     split_host_cpu(args.cpu_devices)
@@ -98,9 +97,10 @@ def run(args):
     seeds = np.array([s for _ in args.lrs for s in member_seeds])
     learning_rates = np.array([lr for lr in args.lrs for _ in member_seeds])
 
-    progress = ProgressLine(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
+    progress = Progress(quiet=args.quiet, loss_label="mean train MSE")
+    stage = f"{len(seeds)} members, {args.optimizer}, compiling included"
     start = time.perf_counter()
-    try:
+    with progress.stage(stage) as report:
         result = core.train_ensemble(
             x, y, x_val, y_val,
             seeds=seeds,
@@ -108,10 +108,8 @@ def run(args):
             epochs=args.epochs,
             optimizer=core.optimizer_factory(args.optimizer),
             layer=layer,
-            progress=progress.reporter(f"{len(seeds)} members"),
+            progress=report,
         )  # fmt: skip
-    finally:
-        progress.clear()
     seconds = time.perf_counter() - start
 
     folder.say(format_summary(result, args.lrs, seconds))
@@ -134,14 +132,14 @@ def run(args):
         "environment": jax_environment(),
         "devices": result.devices,
         "seconds": seconds,
-        "results": member_json(result),
+        "results": member_json(result, args.optimizer),
     }
     folder.write_json("sweep.json", document)
     if not args.no_plots:
         from ._figures import save_figure
         from ._sweep_plot import sweep_figure
 
-        title = f"{args.optimizer}, {args.epochs} epochs"
+        title = f"{args.optimizer}, {args.epochs} epochs, {args.seeds} seeds per learning rate"
         save_figure(sweep_figure(result, title), folder.path("sweep.png"))
     folder.say(f"results in {folder.out}/")
     if result.diverged.all():

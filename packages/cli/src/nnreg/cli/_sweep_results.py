@@ -6,10 +6,11 @@ from ._json_numbers import finite_or_none
 from ._report import format_table
 
 
-def member_json(result):
+def member_json(result, optimizer):
     return [
         {
             "seed": int(s),
+            "optimizer": optimizer,
             "learning_rate": float(lr),
             "val_mse": finite_or_none(v),
             "train_mse": finite_or_none(t),
