@@ -7,7 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import optax
 import pytest
@@ -140,39 +139,3 @@ def test_fused_network_members_sharded_over_four_devices_equal_plain_members():
     )
     assert report["devices"] == 4
     np.testing.assert_allclose(report["fused"], report["plain"], rtol=1e-4)
-
-
-def test_sweep_command_on_four_devices(tmp_path):
-    env = {**os.environ, **FOUR_CPU_DEVICES, "NNREG_CACHE_DIR": str(tmp_path / "cache")}
-    run = subprocess.run(
-        [str(NNREG), "sweep", "--optimizer", "sgd", "--seeds", "3", "--lrs", "0.001,0.01,80",
-         "--epochs", "150", "--json", "-", "--out", str(tmp_path)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    document = json.loads(run.stdout)
-    assert document["devices"] == 4
-    assert document["config"]["seed"] == 1234 and document["config"]["val_seed"] != 1234
-    assert document["seconds"] > 0
-    results = document["results"]
-    assert len(results) == 9
-    assert [r["seed"] for r in results] == [1234, 1235, 1236] * 3
-    assert [r["learning_rate"] for r in results] == [0.001] * 3 + [0.01] * 3 + [80.0] * 3
-    assert all(r["diverged"] for r in results[6:]) and not any(r["diverged"] for r in results[:6])
-    # Member 1235 at 0.01 trained alone must give the same validation MSE.
-    x, y = core.generate_data()
-    x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
-    alone = core.train_optax(core.init_params(seed=1235), optax.sgd(0.01), x, y, x_val, y_val,
-                             epochs=150)  # fmt: skip
-    assert results[4]["val_mse"] == pytest.approx(alone.final_val_loss, abs=1e-4)
-    assert "diverged" in run.stderr and "4 device(s)" in run.stderr
-    image = matplotlib.image.imread(tmp_path / "sweep.png")
-    assert image.ndim == 3 and image.shape[1] > 300
-
-
-def test_sweep_rejects_bad_learning_rates(tmp_path):
-    run = subprocess.run(
-        [str(NNREG), "sweep", "--lrs", "0.01,fast", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert run.returncode == 2 and "--lrs" in run.stderr and "Traceback" not in run.stderr
