@@ -8,6 +8,7 @@ the installed script in a fresh process, for what only a real process shows; and
 
 import contextlib
 import dataclasses
+import importlib.util
 import io
 import os
 import subprocess
@@ -109,3 +110,13 @@ def record_figures(monkeypatch):
 
     monkeypatch.setattr(_figures, "save_figure", record_and_save)
     return figures
+
+
+@pytest.fixture(scope="session")
+def lecture():
+    """benchmarks/lecture_baseline.py: the lecture's own code, once for tests and benchmarks."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "lecture_baseline.py"
+    spec = importlib.util.spec_from_file_location("lecture_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -8,26 +8,9 @@ import pytest
 import nnreg.core as core
 
 
-def lecture_generate_data(seed=1234, data_size=400):
-    # The lecture's code, verbatim in substance: it seeds numpy's global generator.
-    np.random.seed(seed)
-    x = np.linspace(0, 5, num=data_size)
-    eps = 0.2 * np.random.randn(data_size)
-    y = x**0.5 + np.sin(x) + eps
-    return x.reshape(data_size, 1), y.reshape(data_size, 1)
-
-
-def lecture_initialize_params(seed=1234, k=10):
-    np.random.seed(seed)
-    params = []
-    for m, n in ((1, k), (k, k), (k, k), (k, 1)):
-        params.append({"W": np.random.normal(size=(m, n)) * np.sqrt(2 / m), "b": np.ones((1, n))})
-    return params
-
-
-def test_generate_data_is_bit_identical_to_the_lecture():
+def test_generate_data_is_bit_identical_to_the_lecture(lecture):
     x, y = core.generate_data()
-    x_ref, y_ref = lecture_generate_data()
+    x_ref, y_ref = lecture.generate_data()
     assert x.shape == y.shape == (400, 1)
     assert x.dtype == y.dtype == np.float64
     np.testing.assert_array_equal(x, x_ref)
@@ -65,9 +48,9 @@ def test_generate_data_rejects_bad_arguments(kwargs, error):
         core.generate_data(**kwargs)
 
 
-def test_init_params_matches_the_lecture_in_float32():
+def test_init_params_matches_the_lecture_in_float32(lecture):
     params = core.init_params()
-    reference = lecture_initialize_params()
+    reference = lecture.initialize_params()
     assert len(params) == 4
     for ours, theirs in zip(params, reference, strict=True):
         assert ours["W"].dtype == ours["b"].dtype == jnp.float32

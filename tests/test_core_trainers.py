@@ -3,7 +3,6 @@
 import logging
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
@@ -11,17 +10,9 @@ import pytest
 import nnreg.core as core
 
 
-def lecture_loop(params, x, y, x_val, y_val, epochs, update):
-    """The lecture's per-epoch Python loop: record losses, then update."""
-
-    def loss_fn(params, x, y):
-        *hidden, last = params
-        for layer in hidden:
-            x = jnp.tanh(x @ layer["W"] + layer["b"])
-        return jnp.mean((x @ last["W"] + last["b"] - y) ** 2)
-
-    grad_fn = jax.jit(jax.grad(loss_fn))
-    loss_fn = jax.jit(loss_fn)
+def lecture_loop(lecture, params, x, y, x_val, y_val, epochs, update):
+    """The lecture's per-epoch Python loop, with any update: record losses, then update."""
+    grad_fn, loss_fn = lecture.lecture_grad, lecture.lecture_loss_jit
     train_loss, val_loss = np.empty(epochs), np.empty(epochs)
     state = None
     for i in range(epochs):
@@ -86,7 +77,7 @@ def test_gradient_descent_and_optax_sgd_agree(lecture_data):
         ((1, 10, 10, 10, 1), 42, "adam"),
     ],
 )
-def test_trainers_follow_the_lecture_step_by_step(sizes, seed, method):
+def test_trainers_follow_the_lecture_step_by_step(lecture, sizes, seed, method):
     rng = np.random.RandomState(seed)
     n = 64
     x = rng.uniform(0, 5, size=(n, sizes[0])).astype(np.float32)
@@ -109,7 +100,9 @@ def test_trainers_follow_the_lecture_step_by_step(sizes, seed, method):
         optimizer = {"sgd": optax.sgd, "adam": optax.adam}[method](0.003)
         result = core.train_optax(params, optimizer, x, y, x_val, y_val, epochs=epochs)
         update = optax_update(optimizer, params)
-    ref_params, ref_train, ref_val = lecture_loop(params, x, y, x_val, y_val, epochs, update)
+    ref_params, ref_train, ref_val = lecture_loop(
+        lecture, params, x, y, x_val, y_val, epochs, update
+    )
     np.testing.assert_allclose(result.train_loss, ref_train, atol=1e-6, rtol=1e-6)
     np.testing.assert_allclose(result.val_loss, ref_val, atol=1e-6, rtol=1e-6)
     for a, b in zip(jax.tree.leaves(result.params), jax.tree.leaves(ref_params), strict=True):
