@@ -120,3 +120,23 @@ def lecture():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def platform(request):
+    """Runs a kernel test with jax's default device on the platform, its native kernel in use.
+
+    A GPU platform without jax's backend or the CUDA handler is skipped; the CPU kernel is
+    always built, so a missing one fails the test instead of hiding.
+    """
+    from nnreg.kernels import implementation, load_error
+
+    name = request.param
+    try:
+        device = jax.devices(name)[0]
+    except RuntimeError:
+        pytest.skip(f"jax has no {name} backend")
+    if name != "cpu" and implementation(name) != name:
+        pytest.skip(f"no native {name} kernel: {load_error(name)}")
+    with jax.default_device(device):
+        yield name

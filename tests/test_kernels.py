@@ -16,20 +16,6 @@ FORWARD_TARGET = "nnreg_dense_tanh_forward"
 BACKWARD_TARGET = "nnreg_dense_tanh_backward"
 
 
-@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
-def platform(request):
-    """Runs the test with jax's default device on the platform, native kernel in use."""
-    name = request.param
-    try:
-        device = jax.devices(name)[0]
-    except RuntimeError:
-        pytest.skip(f"jax has no {name} backend")
-    if name != "cpu" and implementation(name) != name:
-        pytest.skip(f"no native {name} kernel: {load_error(name)}")
-    with jax.default_device(device):
-        yield name
-
-
 def layer(n, k, m, seed=0, b_shape=None):
     """x (n, k), W (k, m), b with pre-activations spread over tanh's curved range."""
     rng = np.random.default_rng(seed)

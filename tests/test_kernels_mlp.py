@@ -6,24 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nnreg.kernels import MAX_WIDTH, implementation, load_error, mlp_tanh, mlp_tanh_reference
+from nnreg.kernels import MAX_WIDTH, mlp_tanh, mlp_tanh_reference
 
 FORWARD_TARGET = "nnreg_mlp_tanh_forward"
 BACKWARD_TARGET = "nnreg_mlp_tanh_backward"
-
-
-@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
-def platform(request):
-    """Runs the test with jax's default device on the platform, native kernel in use."""
-    name = request.param
-    try:
-        device = jax.devices(name)[0]
-    except RuntimeError:
-        pytest.skip(f"jax has no {name} backend")
-    if implementation(name) != name:
-        pytest.skip(f"no native {name} kernel: {load_error(name)}")
-    with jax.default_device(device):
-        yield name
 
 
 def network(widths, rng, members=None, b_row=True):
