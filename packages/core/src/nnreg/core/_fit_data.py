@@ -63,10 +63,10 @@ def standardisation(values, names):
             "it cannot be standardised and tells the network nothing; leave it out"
         )
     with np.errstate(over="ignore", under="ignore"):
-        bad = np.abs(values).max(axis=0) > LARGEST_MAGNITUDE
+        scale = np.abs(values).max(axis=0, keepdims=True)
+        bad = scale[0] > LARGEST_MAGNITUDE
         if not bad.any():
             # Scaled first, so that neither the mean nor the squares overflow or underflow.
-            scale = np.abs(values).max(axis=0, keepdims=True)
             mean = (values / scale).mean(axis=0, keepdims=True) * scale
             centred = values - mean
             spread = np.abs(centred).max(axis=0, keepdims=True)

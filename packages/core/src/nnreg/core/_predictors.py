@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh, PartitionSpec
 
+from ._checks import check_callable
 from ._mlp import feature_major, forward, tanh_layer
 
 
@@ -56,8 +57,6 @@ class MemberPredictor:
 
 def member_predictor(layer, forward, mesh=None):
     """The predictor for the trainers' ``layer=`` and ``forward=`` arguments, checked."""
-    from ._checks import check_callable
-
     if forward is not None and layer is not tanh_layer:
         raise ValueError("pass either layer= or forward=, not both")
     return MemberPredictor(check_callable(layer, "layer"), check_callable(forward, "forward"), mesh)

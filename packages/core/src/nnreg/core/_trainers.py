@@ -98,7 +98,7 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
         jax.device_put(jax.vmap(optimizer.init)(members), device),
         data,
         epochs=_checks.check_epochs(epochs),
-        predict=member_predictor(layer, _checks.check_callable(forward, "forward")),
+        predict=member_predictor(layer, forward),
         progress=_checks.check_callable(progress, "progress"),
         patience=_checks.check_patience(patience),
         chunk_epochs=_checks.check_chunk_epochs(chunk),
