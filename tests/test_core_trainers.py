@@ -69,19 +69,23 @@ def test_gradient_descent_and_optax_sgd_agree(lecture_data):
 
 
 @pytest.mark.parametrize(
-    ("sizes", "seed", "method"),
+    ("sizes", "seed", "method", "validate_on_x"),
     [
-        ((1, 10, 10, 10, 1), 7, "gd"),
-        ((1, 6, 1), 11, "sgd"),
-        ((2, 5, 4, 3), 3, "adam"),
-        ((1, 10, 10, 10, 1), 42, "adam"),
+        ((1, 10, 10, 10, 1), 7, "gd", False),
+        ((1, 6, 1), 11, "sgd", False),
+        ((2, 5, 4, 3), 3, "adam", False),
+        ((1, 10, 10, 10, 1), 42, "adam", False),
+        # The lecture's case, validation inputs equal to the training inputs, which the
+        # trainers evaluate with one forward pass.
+        ((1, 10, 10, 10, 1), 5, "gd", True),
+        ((2, 5, 4, 3), 6, "adam", True),
     ],
 )
-def test_trainers_follow_the_lecture_step_by_step(lecture, sizes, seed, method):
+def test_trainers_follow_the_lecture_step_by_step(lecture, sizes, seed, method, validate_on_x):
     rng = np.random.RandomState(seed)
     n = 64
     x = rng.uniform(0, 5, size=(n, sizes[0])).astype(np.float32)
-    x_val = rng.uniform(0, 5, size=(32, sizes[0])).astype(np.float32)
+    x_val = x.copy() if validate_on_x else rng.uniform(0, 5, size=(32, sizes[0])).astype(np.float32)
     # A smooth target, as in the lecture: fitting pure noise makes Adam chaotic enough that
     # float32 rounding differences between two correct programs grow past 1e-6.
     y, y_val = (

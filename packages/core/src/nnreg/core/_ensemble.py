@@ -57,9 +57,11 @@ def train_ensemble(
     seeds = _checks.check_seeds(seeds)
     learning_rates = _checks.check_learning_rates(learning_rates, len(seeds))
     sizes = _checks.check_layer_sizes(layer_sizes)
-    data = (
-        *_checks.check_data(x, y, sizes),
-        *_checks.check_data(x_val, y_val, sizes, names=("x_val", "y_val")),
+    data = _engine.share_inputs(
+        (
+            *_checks.check_data(x, y, sizes),
+            *_checks.check_data(x_val, y_val, sizes, names=("x_val", "y_val")),
+        )
     )
     devices = _checks.check_devices(jax.devices() if devices is None else devices)
     factory = _checks.check_callable(optimizer, "optimizer") or gradient_descent

@@ -83,9 +83,11 @@ def train_optax(
 def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, patience):
     params, sizes = _checks.check_params(params)
     x, y, x_val, y_val = data
-    data = (
-        *_checks.check_data(x, y, sizes),
-        *_checks.check_data(x_val, y_val, sizes, ("x_val", "y_val")),
+    data = _engine.share_inputs(
+        (
+            *_checks.check_data(x, y, sizes),
+            *_checks.check_data(x_val, y_val, sizes, ("x_val", "y_val")),
+        )
     )
     # Committed to one device once: the chunks' outputs are, and inputs placed alike let the
     # first chunk's compilation serve every later one.
