@@ -6,10 +6,14 @@ epochs per method) against the nnreg command with a cold and then a warm compila
         README's main job as it runs there (plots and results.json written);
   jax:  the three JAX methods against `nnreg compare --methods jax-gd,optax-sgd,optax-adam
         --no-plots`.
-Usage: python benchmarks/compare_speed.py [--repeats 2] [--workloads four,jax]
+A third workload, fused, runs those three methods with and without --fused (with --repeat,
+alternately, in separate processes) and compares each method's steady time as the command
+reports it in its JSON.
+Usage: python benchmarks/compare_speed.py [--repeats 2] [--workloads four,jax,fused]
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -44,13 +48,39 @@ def measure(workload, repeats, tmp):
     return {name: min(seconds) for name, seconds in times.items()}
 
 
+def steady_seconds(compare, env):
+    """Each method's steady time, from one `nnreg compare --repeat --json -` process."""
+    done = subprocess.run(
+        [*compare, "--repeat", "--json", "-"], check=True, env=env, capture_output=True, text=True
+    )
+    return {r["method"]: r["seconds_steady"] for r in json.loads(done.stdout)["results"]}
+
+
+def measure_fused(repeats, tmp):
+    nnreg = Path(sys.executable).with_name("nnreg")
+    compare = [str(nnreg), "compare", *WORKLOADS["jax"][1], "--quiet", "--out", str(tmp)]
+    env = {**os.environ, "NNREG_CACHE_DIR": str(Path(tmp) / "cache-fused")}
+    runs = {"plain": [], "fused": []}
+    for _ in range(repeats):
+        runs["plain"].append(steady_seconds(compare, env))
+        runs["fused"].append(steady_seconds([*compare, "--fused"], env))
+    print(f"fused: each JAX method's steady time, best of {repeats} processes with --repeat")
+    for method in runs["plain"][0]:
+        plain = min(r[method] for r in runs["plain"])
+        fused = min(r[method] for r in runs["fused"])
+        print(f"  {method:<11} plain {plain:6.3f} s  --fused {fused:6.3f} s  {fused / plain:4.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--workloads", default="four,jax")
+    parser.add_argument("--workloads", default="four,jax,fused")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for workload in args.workloads.split(","):
+            if workload == "fused":
+                measure_fused(args.repeats, tmp)
+                continue
             best = measure(workload, args.repeats, tmp)
             lecture = best["lecture"]
             print(f"{workload}: best of {args.repeats} whole-process runs, 4000 epochs each")
