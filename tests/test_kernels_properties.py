@@ -5,7 +5,7 @@ CI stays fast."""
 import jax
 import jax.numpy as jnp
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -87,8 +87,17 @@ def test_mlp_tanh_matches_reference(network):
     )
 
 
+# Found by hypothesis: one row of large inputs, whose pre-activation (52.2) the kernel and the
+# reference sum in another order; the first layer's weight gradient multiplies that rounding by 59.
+ONE_ROW_OF_59 = (
+    [{"W": np.full((33, 1), 0.02679511, np.float32), "b": np.zeros((1, 1), np.float32)}],
+    np.full((1, 33), 59.0, np.float32),
+)
+
+
 @settings(max_examples=15, deadline=None)
 @given(networks())
+@example(ONE_ROW_OF_59)
 def test_mlp_tanh_gradients_match_reference(network):
     params, x = network
     params, x = jax.tree.map(jnp.asarray, params), jnp.asarray(x)
@@ -98,9 +107,16 @@ def test_mlp_tanh_gradients_match_reference(network):
 
     n = max(x.shape[0], 1)
     scale = float32_scale(network[0], network[1]) * n
-    for got, want in zip(
-        jax.tree.leaves(grads(mlp_tanh)), jax.tree.leaves(grads(mlp_tanh_reference)), strict=True
+    # The first leaf, the first layer's dW, multiplies each row's rounding error by its inputs.
+    input_gain = max(1.0, float(np.max(np.abs(network[1]), initial=0.0)))
+    for i, (got, want) in enumerate(
+        zip(
+            jax.tree.leaves(grads(mlp_tanh)),
+            jax.tree.leaves(grads(mlp_tanh_reference)),
+            strict=True,
+        )
     ):
         # A gradient summed over many rows is as large as the sum: float32 sums taken in
         # another order differ by an ulp of that (0.016 at 131647 in one found example).
-        assert_within(got, want, max(scale, float(np.max(np.abs(want), initial=0.0))))
+        leaf_scale = scale * input_gain if i == 0 else scale
+        assert_within(got, want, max(leaf_scale, float(np.max(np.abs(want), initial=0.0))))
