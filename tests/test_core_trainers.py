@@ -1,5 +1,6 @@
 """The compiled trainers against the lecture's figures and a step-by-step transcription."""
 
+import functools
 import logging
 
 import jax
@@ -8,6 +9,7 @@ import optax
 import pytest
 
 import nnreg.core as core
+from nnreg.core import _engine
 
 
 def lecture_loop(lecture, params, x, y, x_val, y_val, epochs, update):
@@ -168,6 +170,20 @@ def test_new_learning_rate_does_not_recompile_gradient_descent(caplog):
 
     assert count_compiles(caplog, run(1e-3)) == 1
     assert count_compiles(caplog, run(5e-3)) == 0
+
+
+def test_a_jaxlib_without_the_tuned_compiler_options_trains_with_its_defaults(monkeypatch):
+    x, y = core.generate_data(data_size=40)
+    params = core.init_params()
+    tuned = core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=20)
+    monkeypatch.setattr(_engine, "TUNED_COMPILER_OPTIONS", {"xla_cpu_no_such_option": "1"})
+    with pytest.raises(jax.errors.JaxRuntimeError, match="No such compile option"):
+        jax.jit(abs, compiler_options=_engine.TUNED_COMPILER_OPTIONS)(1.0)
+    monkeypatch.setattr(
+        _engine, "compiled_chunk", functools.cache(_engine.compiled_chunk.__wrapped__)
+    )
+    fallback = core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=20)
+    np.testing.assert_allclose(fallback.train_loss, tuned.train_loss, rtol=1e-6)
 
 
 def test_divergence_is_reported_with_its_epoch():
