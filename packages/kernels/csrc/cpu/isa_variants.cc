@@ -4,12 +4,8 @@
 #include <vector>
 
 #include "cpu/dense_tanh_cpu.h"
+#include "cpu/instruction_sets.h"
 #include "cpu/row_kernels.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define NNREG_X86_VARIANTS 1
-#define NNREG_TARGET(features) __attribute__((target(features)))
-#endif
 
 namespace nnreg::cpu {
 namespace {
@@ -23,20 +19,20 @@ void backward_portable(const BackwardArgs& args, int64_t layer, int64_t begin, i
 }
 
 #ifdef NNREG_X86_VARIANTS
-NNREG_TARGET("avx2,fma")
+NNREG_TARGET_AVX2
 void forward_avx2(const ForwardArgs& args, int64_t layer, int64_t begin, int64_t end) {
   forward_rows<4, 8>(args, layer, begin, end);
 }
-NNREG_TARGET("avx2,fma")
+NNREG_TARGET_AVX2
 void backward_avx2(const BackwardArgs& args, int64_t layer, int64_t begin, int64_t end,
                    float* dw, float* db) {
   backward_rows<4, 8>(args, layer, begin, end, dw, db);
 }
-NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+NNREG_TARGET_AVX512
 void forward_avx512(const ForwardArgs& args, int64_t layer, int64_t begin, int64_t end) {
   forward_rows<8, 16>(args, layer, begin, end);
 }
-NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+NNREG_TARGET_AVX512
 void backward_avx512(const BackwardArgs& args, int64_t layer, int64_t begin, int64_t end,
                      float* dw, float* db) {
   backward_rows<8, 16>(args, layer, begin, end, dw, db);
@@ -45,16 +41,20 @@ void backward_avx512(const BackwardArgs& args, int64_t layer, int64_t begin, int
 
 std::vector<KernelSet> detect_kernel_sets() {
   std::vector<KernelSet> sets;
+  for (const InstructionSet set : supported_instruction_sets()) {
+    switch (set) {
 #ifdef NNREG_X86_VARIANTS
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-    sets.push_back({"avx512", forward_avx512, backward_avx512});
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    sets.push_back({"avx2", forward_avx2, backward_avx2});
-  }
+      case InstructionSet::kAvx512:
+        sets.push_back({"avx512", forward_avx512, backward_avx512});
+        break;
+      case InstructionSet::kAvx2:
+        sets.push_back({"avx2", forward_avx2, backward_avx2});
+        break;
 #endif
-  sets.push_back({"portable", forward_portable, backward_portable});
+      default:
+        sets.push_back({"portable", forward_portable, backward_portable});
+    }
+  }
   return sets;
 }
 

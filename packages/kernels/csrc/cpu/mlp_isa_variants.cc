@@ -1,14 +1,10 @@
 // One copy of the mlp_tanh tile kernels per instruction set, picked at run time from the
-// CPU's features (as isa_variants.cc does for dense_tanh), each at its vector width.
+// instruction sets the CPU supports (cpu/instruction_sets.h), each at its vector width.
 #include <vector>
 
+#include "cpu/instruction_sets.h"
 #include "cpu/mlp_tanh_cpu.h"
 #include "cpu/mlp_tiles.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define NNREG_X86_VARIANTS 1
-#define NNREG_TARGET(features) __attribute__((target(features)))
-#endif
 
 namespace nnreg::cpu {
 namespace {
@@ -22,20 +18,20 @@ void backward_portable(const MlpBackwardArgs& args, int64_t member, int64_t begi
 }
 
 #ifdef NNREG_X86_VARIANTS
-NNREG_TARGET("avx2,fma")
+NNREG_TARGET_AVX2
 void forward_avx2(const MlpForwardArgs& args, int64_t member, int64_t begin, int64_t end) {
   mlp_forward_rows<8>(args, member, begin, end);
 }
-NNREG_TARGET("avx2,fma")
+NNREG_TARGET_AVX2
 void backward_avx2(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
                    float* grads) {
   mlp_backward_rows<8>(args, member, begin, end, grads);
 }
-NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+NNREG_TARGET_AVX512
 void forward_avx512(const MlpForwardArgs& args, int64_t member, int64_t begin, int64_t end) {
   mlp_forward_rows<16>(args, member, begin, end);
 }
-NNREG_TARGET("avx512f,avx512vl,avx2,fma")
+NNREG_TARGET_AVX512
 void backward_avx512(const MlpBackwardArgs& args, int64_t member, int64_t begin, int64_t end,
                      float* grads) {
   mlp_backward_rows<16>(args, member, begin, end, grads);
@@ -44,16 +40,20 @@ void backward_avx512(const MlpBackwardArgs& args, int64_t member, int64_t begin,
 
 std::vector<MlpKernelSet> detect_kernel_sets() {
   std::vector<MlpKernelSet> sets;
+  for (const InstructionSet set : supported_instruction_sets()) {
+    switch (set) {
 #ifdef NNREG_X86_VARIANTS
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
-    sets.push_back({"avx512", forward_avx512, backward_avx512});
-  }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    sets.push_back({"avx2", forward_avx2, backward_avx2});
-  }
+      case InstructionSet::kAvx512:
+        sets.push_back({"avx512", forward_avx512, backward_avx512});
+        break;
+      case InstructionSet::kAvx2:
+        sets.push_back({"avx2", forward_avx2, backward_avx2});
+        break;
 #endif
-  sets.push_back({"portable", forward_portable, backward_portable});
+      default:
+        sets.push_back({"portable", forward_portable, backward_portable});
+    }
+  }
   return sets;
 }
 
