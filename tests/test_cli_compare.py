@@ -14,7 +14,7 @@ import nnreg.core as core
 
 METHOD_NAMES = ["keras", "jax-gd", "optax-sgd", "optax-adam"]
 RESULT_KEYS = {
-    "method", "optimizer", "learning_rate", "fused", "kernel", "train_mse", "val_mse",
+    "method", "optimizer", "learning_rate", "fused", "fusion", "kernel", "train_mse", "val_mse",
     "seconds_first", "seconds_steady", "diverged", "diverged_epoch", "error", "train_loss",
     "val_loss",
 }  # fmt: skip
@@ -48,7 +48,7 @@ def test_json_schema_and_values(all_methods):
         assert 0 < r["val_mse"] < r["val_loss"][0]
         assert 0 < r["train_mse"] < r["train_loss"][0]
         assert r["seconds_first"] > 0 and r["seconds_steady"] is None  # no --repeat
-        assert r["fused"] is False
+        assert r["fused"] is False and r["fusion"] is None
     assert [r["kernel"] for r in results] == [None, "jnp", "jnp", "jnp"]
     assert [(r["optimizer"], r["learning_rate"]) for r in results] == [
         ("sgd", 0.01), ("gd", 0.001), ("sgd", 0.001), ("adam", 0.001)
@@ -63,7 +63,7 @@ def test_the_table_names_each_runs_update_rule_and_learning_rate(all_methods):
     run, _, _ = all_methods
     table = run.stderr[run.stderr.index("method ") :].splitlines()
     assert table[0].split() == [
-        "method", "optimizer", "learning", "rate", "fused", "kernel", "train", "MSE", "val",
+        "method", "optimizer", "learning", "rate", "fusion", "kernel", "train", "MSE", "val",
         "MSE", "seconds", "epochs/s",
     ]  # fmt: skip
     assert [line.split()[:3] for line in table[2:6]] == [
@@ -110,16 +110,30 @@ def test_png_plots_and_results_are_written(all_methods):
     assert not list(out.glob(".*.tmp"))
 
 
-def test_fused_reports_the_cpu_kernel_and_matches_jnp(tmp_path, cli):
+def test_fused_trains_the_whole_network_through_mlp_tanh_and_matches_jnp(
+    tmp_path, cli, monkeypatch
+):
+    import nnreg.kernels
+
+    calls = []
+
+    def counting_mlp_tanh(params, x):
+        calls.append(len(params))
+        return mlp_tanh(params, x)
+
+    mlp_tanh = nnreg.kernels.mlp_tanh
+    monkeypatch.setattr(nnreg.kernels, "mlp_tanh", counting_mlp_tanh)
     common = ["compare", "--methods", "jax-gd,optax-adam", "--epochs", 40, "--no-plots"]
     fused = cli(*common, "--fused", "--json", "-", "--out", tmp_path)
+    assert calls and set(calls) == {4}  # traced with the lecture's four layers
     plain = cli(*common, "--json", "-", "--out", tmp_path)
     assert fused.exit_code == 0 and plain.exit_code == 0, fused.stderr + plain.stderr
     fused_results = json.loads(fused.stdout)["results"]
     plain_results = json.loads(plain.stdout)["results"]
     for f, p in zip(fused_results, plain_results, strict=True):
-        assert f["fused"] is True and f["kernel"] in ("cpu", "cuda")
+        assert f["fused"] is True and f["fusion"] == "network" and f["kernel"] in ("cpu", "cuda")
         assert f["val_mse"] == pytest.approx(p["val_mse"], rel=1e-4)
+    assert " network " in fused.stderr  # the table's fusion column
     assert not (tmp_path / "fits.png").exists()
 
 

@@ -37,6 +37,19 @@ def test_sweep_command_on_four_devices(tmp_path, console_script):
     assert image.ndim == 3 and image.shape[1] > 300
 
 
+def test_fused_sweep_trains_every_member_through_mlp_tanh(tmp_path, cli):
+    common = ["sweep", "--optimizer", "adam", "--seeds", 2, "--lrs", "0.001,0.01"]
+    common += ["--epochs", 60, "--no-plots", "--json", "-", "--out", tmp_path]
+    fused, plain = cli(*common, "--fused"), cli(*common)
+    assert fused.exit_code == 0 and plain.exit_code == 0, fused.stderr + plain.stderr
+    fused_doc, plain_doc = json.loads(fused.stdout), json.loads(plain.stdout)
+    assert fused_doc["fusion"] == "network" and fused_doc["kernel"] in ("cpu", "cuda")
+    assert plain_doc["fusion"] is None and plain_doc["kernel"] == "jnp"
+    assert "fusion network, kernel " in fused.stderr and "fusion none, kernel jnp" in plain.stderr
+    for f, p in zip(fused_doc["results"], plain_doc["results"], strict=True):
+        assert f["val_mse"] == pytest.approx(p["val_mse"], rel=1e-4)
+
+
 def test_plot_labels_every_learning_rate_and_starts_at_zero(tmp_path, cli, saved_figures):
     run = cli(
         "sweep", "--optimizer", "sgd", "--seeds", 2, "--lrs", "0.001,0.003,80", "--epochs", 100,

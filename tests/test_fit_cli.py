@@ -146,7 +146,22 @@ def test_fused_matches_the_plain_fit(one_input, work, cli):
     fused = json.loads(run.stdout)
     plain = json.loads((work / "one.json").read_text())
     assert fused["config"]["fused"] is True and fused["kernel"] in ("cpu", "cuda")
+    assert fused["fusion"] == "network" and plain["fusion"] is None
     assert fused["val_mse"] == pytest.approx(plain["val_mse"], rel=1e-3)
+    assert "fusion network, kernel " in run.stderr  # the summary, moved off stdout
+
+
+def test_fused_network_wider_than_the_kernel_fuses_each_layer(one_input, work, cli):
+    import nnreg.kernels
+
+    run = cli(
+        "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "wide.npz",
+        "--hidden", nnreg.kernels.MAX_WIDTH + 1, "--epochs", 20, "--patience", 0, "--fused",
+        "--json", "-",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["fusion"] == "layer" and report["kernel"] in ("cpu", "cuda")
 
 
 def test_help_states_core_defaults(cli):

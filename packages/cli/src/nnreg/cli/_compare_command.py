@@ -38,7 +38,7 @@ def add_parser(commands):
         default=METHODS,
         help=f"comma-separated subset of {','.join(METHODS)} (default: all)",
     )
-    add_fused_flag(compare, applies_to="the JAX methods' hidden layers")
+    add_fused_flag(compare, applies_to="the JAX methods")
     add_problem_flags(compare, seed_help="seed of the training data and weights")
     compare.add_argument(
         "--lr",
@@ -72,20 +72,20 @@ def run(args):
     from ._compare_methods import KERAS_DEFAULT_SGD_LEARNING_RATE, Problem
     from ._compile_cache import enable_cache_unless_disabled
     from ._environment import jax_environment
-    from ._hidden_layer import hidden_layer
+    from ._fusion import choose_fusion
 
-    layer, kernel = hidden_layer(args.fused)
     cache = enable_cache_unless_disabled(args)
 
     import nnreg.core as core
 
+    fusion = choose_fusion(args.fused, core.LECTURE_LAYER_SIZES)
     val_seed = args.seed if args.lecture else args.val_seed
     if val_seed is None:
         val_seed = core.VALIDATION_SEED
     x, y = core.generate_data(data_size=args.data_size, seed=args.seed)
     x_val, y_val = core.generate_data(data_size=args.data_size, seed=val_seed)
     problem = Problem(x, y, x_val, y_val, args.seed, args.epochs, args.lr)
-    results, failures = _train_every_method(args, problem, layer, kernel)
+    results, failures = _train_every_method(args, problem, fusion)
 
     folder.say(_compare_results.format_results(results, failures, repeat=args.repeat))
     config = {
@@ -107,7 +107,7 @@ def run(args):
         "config": config,
         "environment": jax_environment(),
         "results": [_compare_results.result_json(r) for r in results]
-        + [_compare_results.failure_json(m, e, args.fused) for m, e in failures],
+        + [_compare_results.failure_json(m, e, fusion) for m, e in failures],
     }
     folder.write_json("results.json", document)
     if not args.no_plots and results:
@@ -123,7 +123,7 @@ def run(args):
     return 0
 
 
-def _train_every_method(args, problem, layer, kernel):
+def _train_every_method(args, problem, fusion):
     from ._compare_methods import method_trainer
     from ._progress import Progress
 
@@ -132,9 +132,7 @@ def _train_every_method(args, problem, layer, kernel):
     for method in args.methods:
         try:  # one broken method must not hide the others' results
             with progress.stage(f"{method}, first run (compiling included)") as report:
-                train = method_trainer(
-                    method, problem, fused=args.fused, layer=layer, kernel=kernel
-                )
+                train = method_trainer(method, problem, fusion)
                 result = train(report)
             if args.repeat:
                 with progress.stage(f"{method}, steady run") as report:

@@ -22,8 +22,8 @@ class MethodResult:
     method: str
     optimizer: str
     learning_rate: float
-    fused: bool
-    kernel: str | None  # the hidden-layer implementation that actually ran; None for Keras
+    fusion: str | None  # "network", "layer" or None (not fused; always for Keras)
+    kernel: str | None  # the implementation that actually ran; None for Keras
     train_mse: float
     val_mse: float
     seconds_first: float  # the first run, compilation (or Keras' tracing) included
@@ -49,18 +49,15 @@ class Problem:
     learning_rate: float
 
 
-def method_trainer(method, problem, *, fused, layer, kernel):
-    """``train(progress) -> MethodResult`` for ``method``, timing one run per call.
-
-    ``layer`` is the hidden layer of the JAX methods and ``kernel`` the implementation it
-    runs ("jnp", "cpu" or "cuda"), as ``hidden_layer(fused)`` gives them.
-    """
+def method_trainer(method, problem, fusion):
+    """``train(progress) -> MethodResult`` for ``method``, timing one run per call; the JAX
+    methods train through ``fusion`` (``choose_fusion``'s)."""
     if method == "keras":
         return _keras_trainer(problem)
-    return _jax_trainer(method, problem, fused=fused, layer=layer, kernel=kernel)
+    return _jax_trainer(method, problem, fusion)
 
 
-def _jax_trainer(method, problem, *, fused, layer, kernel):
+def _jax_trainer(method, problem, fusion):
     import nnreg.core as core
 
     optimizer_name = JAX_METHOD_OPTIMIZERS[method]
@@ -72,15 +69,16 @@ def _jax_trainer(method, problem, *, fused, layer, kernel):
     def train(progress):
         start = time.perf_counter()
         result = core.train_optax(
-            params, optimizer, *data, epochs=problem.epochs, layer=layer, progress=progress
-        )
+            params, optimizer, *data, epochs=problem.epochs,
+            layer=fusion.layer, forward=fusion.forward, progress=progress,
+        )  # fmt: skip
         seconds = time.perf_counter() - start
         return MethodResult(
             method=method,
             optimizer=optimizer_name,
             learning_rate=problem.learning_rate,
-            fused=fused,
-            kernel=kernel,
+            fusion=fusion.kind,
+            kernel=fusion.kernel,
             train_mse=result.final_train_loss,
             val_mse=result.final_val_loss,
             seconds_first=seconds,
@@ -88,10 +86,18 @@ def _jax_trainer(method, problem, *, fused, layer, kernel):
             diverged_epoch=result.diverged_epoch,
             train_loss=result.train_loss,
             val_loss=result.val_loss,
-            prediction=np.asarray(core.forward(result.params, problem.x, layer)),
+            prediction=np.asarray(_predict(fusion, result.params, problem.x)),
         )
 
     return train
+
+
+def _predict(fusion, params, x):
+    if fusion.forward is not None:
+        return fusion.forward(params, x)
+    import nnreg.core as core
+
+    return core.forward(params, x, fusion.layer)
 
 
 def _keras_trainer(problem):
@@ -145,7 +151,7 @@ def _keras_trainer(problem):
             method="keras",
             optimizer="sgd",
             learning_rate=KERAS_DEFAULT_SGD_LEARNING_RATE,
-            fused=False,
+            fusion=None,
             kernel=None,
             train_mse=train_mse,
             val_mse=val_mse,

@@ -55,7 +55,7 @@ def _style(i):
 
 
 def label(result):
-    fused = f", fused {result.kernel}" if result.fused else ""
+    fused = f", fused {result.fusion}, {result.kernel}" if result.fusion else ""
     outcome = (
         f"diverged at epoch {result.diverged_epoch}"
         if result.diverged

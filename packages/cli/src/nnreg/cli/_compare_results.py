@@ -9,7 +9,8 @@ def result_json(r):
         "method": r.method,
         "optimizer": r.optimizer,
         "learning_rate": r.learning_rate,
-        "fused": r.fused,
+        "fused": r.fusion is not None,
+        "fusion": r.fusion,
         "kernel": r.kernel,
         "train_mse": finite_or_none(r.train_mse),
         "val_mse": finite_or_none(r.val_mse),
@@ -23,12 +24,13 @@ def result_json(r):
     }
 
 
-def failure_json(method, error, fused):
+def failure_json(method, error, fusion):
     return {
         "method": method,
         "optimizer": None,
         "learning_rate": None,
-        "fused": fused and method != "keras",
+        "fused": fusion.fused and method != "keras",
+        "fusion": fusion.kind if method != "keras" else None,
         "kernel": None,
         "train_mse": None,
         "val_mse": None,
@@ -45,7 +47,7 @@ def failure_json(method, error, fused):
 def format_results(results, failures, *, repeat):
     timing = ("first s", "steady s") if repeat else ("seconds",)
     header = (
-        "method", "optimizer", "learning rate", "fused", "kernel", "train MSE", "val MSE",
+        "method", "optimizer", "learning rate", "fusion", "kernel", "train MSE", "val MSE",
         *timing, "epochs/s",
     )  # fmt: skip
     rows = []
@@ -60,7 +62,7 @@ def format_results(results, failures, *, repeat):
                 r.method,
                 r.optimizer,
                 f"{r.learning_rate:g}",
-                "yes" if r.fused else "no",
+                r.fusion or "none",
                 r.kernel or "n/a",
                 train,
                 val,

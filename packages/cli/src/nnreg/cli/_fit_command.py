@@ -133,15 +133,15 @@ def run(args):
 
     from ._compile_cache import enable_cache_unless_disabled
     from ._fit_summary import report_json, summary
-    from ._hidden_layer import hidden_layer
+    from ._fusion import choose_fusion
     from ._progress import Progress
     from ._report import json_text, write_text
 
-    layer, kernel = hidden_layer(args.fused)
     enable_cache_unless_disabled(args)
 
     import nnreg.core as core
 
+    fusion = choose_fusion(args.fused, (len(args.x), *args.hidden, 1))
     data = core.read_csv_columns(args.data, [*args.x, args.y])
     model = core.Regressor(
         hidden=args.hidden,
@@ -152,7 +152,8 @@ def run(args):
         val_fraction=args.val_fraction,
         seed=args.seed,
         patience=args.patience or None,
-        layer=layer,
+        layer=fusion.layer,
+        forward=fusion.forward,
     )
     x, y = data[:, :-1], data[:, -1]
     # Training runs on standardised data; 1.0 is the MSE of always predicting the mean.
@@ -160,7 +161,7 @@ def run(args):
     with progress.stage(f"fit {args.y} from {', '.join(args.x)}, compiling included") as report:
         model.fit(x, y, x_columns=args.x, y_column=args.y, progress=report)
     if args.json:
-        write_text(args.json, json_text(report_json(args, model, kernel)))
+        write_text(args.json, json_text(report_json(args, model, fusion)))
     if args.plot:
         from ._figures import save_figure
         from ._fit_plot import fit_figure
@@ -172,5 +173,7 @@ def run(args):
     except OSError as err:
         raise RunFailed(f"cannot write --out {args.out}: {err.strerror or err}") from None
     # With --json -, stdout carries the JSON alone and the summary moves to stderr.
-    print(summary(args, model, len(data)), file=sys.stderr if args.json == "-" else sys.stdout)
+    print(
+        summary(args, model, len(data), fusion), file=sys.stderr if args.json == "-" else sys.stdout
+    )
     return 0

@@ -8,14 +8,15 @@ from ._environment import jax_environment
 from ._json_numbers import finite_list
 
 
-def summary(args, model, rows):
+def summary(args, model, rows, fusion):
     report = model.report_
     sizes = "-".join(map(str, (len(args.x), *model.hidden, 1)))
     lines = [
         f"fit {args.y} from {', '.join(args.x)}: {rows} rows "
         f"({report.n_train} training, {report.n_val} validation)",
         f"network {sizes} tanh, {model.optimizer}, learning rate {model.learning_rate:g}, "
-        f"weight decay {model.weight_decay:g}",
+        f"weight decay {model.weight_decay:g}, fusion {fusion.kind or 'none'}, "
+        f"kernel {fusion.kernel}",
         f"epochs run: {report.epochs_run} ({report.stop_reason})",
         f"train MSE       {report.train_mse:.6g}  (RMSE {math.sqrt(report.train_mse):.4g})",
         f"validation MSE  {report.val_mse:.6g}  (RMSE {math.sqrt(report.val_mse):.4g})",
@@ -24,7 +25,7 @@ def summary(args, model, rows):
     return "\n".join(lines)
 
 
-def report_json(args, model, kernel):
+def report_json(args, model, fusion):
     report = model.report_
     return {
         "data": args.data,
@@ -42,7 +43,8 @@ def report_json(args, model, kernel):
             "patience": model.patience,
             "fused": args.fused,
         },
-        "kernel": kernel,
+        "fusion": fusion.kind,
+        "kernel": fusion.kernel,
         "rows": {"train": report.n_train, "validation": report.n_val},
         "train_mse": report.train_mse,
         "val_mse": report.val_mse,

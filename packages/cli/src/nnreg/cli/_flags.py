@@ -59,11 +59,12 @@ def add_quiet_flag(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress display")
 
 
-def add_fused_flag(parser, *, applies_to="the hidden layers"):
+def add_fused_flag(parser, *, applies_to="the network"):
     parser.add_argument(
         "--fused",
         action="store_true",
-        help=f"use nnreg.kernels' fused dense+tanh for {applies_to}",
+        help=f"train {applies_to} through nnreg.kernels: the whole network in one custom "
+        "call (mlp_tanh) within its limits, else one call per hidden layer (dense_tanh)",
     )
 
 

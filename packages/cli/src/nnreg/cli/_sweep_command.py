@@ -80,7 +80,7 @@ def run(args):
     from ._compile_cache import enable_cache_unless_disabled
     from ._cpu_devices import split_host_cpu
     from ._environment import jax_environment
-    from ._hidden_layer import hidden_layer
+    from ._fusion import choose_fusion
     from ._progress import Progress
     from ._sweep_results import format_summary, member_json
 
@@ -92,7 +92,7 @@ def run(args):
     val_seed = core.VALIDATION_SEED if args.val_seed is None else args.val_seed
     x, y = core.generate_data(data_size=args.data_size, seed=args.seed)
     x_val, y_val = core.generate_data(data_size=args.data_size, seed=val_seed)
-    layer, kernel = hidden_layer(args.fused)
+    fusion = choose_fusion(args.fused, core.LECTURE_LAYER_SIZES)
     member_seeds = [args.seed + i for i in range(args.seeds)]
     seeds = np.array([s for _ in args.lrs for s in member_seeds])
     learning_rates = np.array([lr for lr in args.lrs for _ in member_seeds])
@@ -107,12 +107,13 @@ def run(args):
             learning_rates=learning_rates,
             epochs=args.epochs,
             optimizer=core.optimizer_factory(args.optimizer),
-            layer=layer,
+            layer=fusion.layer,
+            forward=fusion.forward,
             progress=report,
         )  # fmt: skip
     seconds = time.perf_counter() - start
 
-    folder.say(format_summary(result, args.lrs, seconds))
+    folder.say(format_summary(result, args.lrs, seconds, fusion))
     config = {
         "optimizer": args.optimizer,
         "seeds": args.seeds,
@@ -123,7 +124,6 @@ def run(args):
         "seed": args.seed,
         "val_seed": val_seed,
         "fused": args.fused,
-        "kernel": kernel,
         "layer_sizes": list(core.LECTURE_LAYER_SIZES),
         "compilation_cache": str(cache) if cache else None,
     }
@@ -132,6 +132,8 @@ def run(args):
         "environment": jax_environment(),
         "devices": result.devices,
         "seconds": seconds,
+        "fusion": fusion.kind,
+        "kernel": fusion.kernel,
         "results": member_json(result, args.optimizer),
     }
     folder.write_json("sweep.json", document)

@@ -27,7 +27,7 @@ def member_json(result, optimizer):
     ]
 
 
-def format_summary(result, learning_rates, seconds):
+def format_summary(result, learning_rates, seconds, fusion):
     header = ("learning rate", "members", "val MSE mean", "std", "min", "max", "diverged")
     rows = []
     for lr in learning_rates:
@@ -44,6 +44,6 @@ def format_summary(result, learning_rates, seconds):
     lines = format_table(header, rows)
     lines.append(
         f"{len(result.seeds)} members on {result.devices} device(s) in {seconds:.2f} s "
-        "(compilation included)"
+        f"(compilation included); fusion {fusion.kind or 'none'}, kernel {fusion.kernel}"
     )
     return "\n".join(lines)
