@@ -22,7 +22,8 @@ from ._flags import (
     positive_int,
     seed,
 )
-from ._report import check_output_path
+from ._outputs_together import OutputsTogether
+from ._report import check_distinct_files, check_output_path
 
 
 def _column_list(text):
@@ -130,12 +131,15 @@ def run(args):
     check_output_path(args.out, "--out")
     check_output_path(args.json, "--json")
     check_output_path(args.plot, "--plot")
+    check_distinct_files(
+        [("DATA", args.data)], [("--out", args.out), ("--json", args.json), ("--plot", args.plot)]
+    )
 
     from ._compile_cache import enable_cache_unless_disabled
     from ._fit_summary import report_json, summary
     from ._fusion import choose_fusion
     from ._progress import Progress
-    from ._report import json_text, write_text
+    from ._report import json_text
 
     enable_cache_unless_disabled(args)
 
@@ -160,18 +164,24 @@ def run(args):
     progress = Progress(quiet=args.quiet, loss_label="train MSE (standardised)")
     with progress.stage(f"fit {args.y} from {', '.join(args.x)}, compiling included") as report:
         model.fit(x, y, x_columns=args.x, y_column=args.y, progress=report)
-    if args.json:
-        write_text(args.json, json_text(report_json(args, model, fusion)))
-    if args.plot:
-        from ._figures import save_figure
-        from ._fit_plot import fit_figure
-
-        save_figure(fit_figure(model, x, y), args.plot)
-    # The model last: a fit that fails anywhere leaves an existing model file untouched.
+    # The model, the report and the plot appear together or not at all.
+    outputs = OutputsTogether()
     try:
-        model.save(args.out)
-    except OSError as err:
-        raise RunFailed(f"cannot write --out {args.out}: {err.strerror or err}") from None
+        if args.json:
+            outputs.stage(args.json, json_text(report_json(args, model, fusion)).encode())
+        if args.plot:
+            from ._figures import png_bytes
+            from ._fit_plot import fit_figure
+
+            outputs.stage(args.plot, png_bytes(fit_figure(model, x, y)))
+        try:
+            model.save(args.out)
+        except OSError as err:
+            raise RunFailed(f"cannot write --out {args.out}: {err.strerror or err}") from None
+    except BaseException:
+        outputs.discard()
+        raise
+    outputs.commit()
     # With --json -, stdout carries the JSON alone and the summary moves to stderr.
     print(
         summary(args, model, len(data), fusion), file=sys.stderr if args.json == "-" else sys.stdout

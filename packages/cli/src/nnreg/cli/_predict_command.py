@@ -3,7 +3,7 @@
 import csv
 import io
 
-from ._report import check_output_path, write_text
+from ._report import check_distinct_files, check_output_path, write_text
 
 
 def add_parser(commands):
@@ -24,6 +24,7 @@ def add_parser(commands):
 
 def run(args):
     check_output_path(args.out, "--out")
+    check_distinct_files([("MODEL", args.model), ("DATA", args.data)], [("--out", args.out)])
 
     import nnreg.core as core
 

@@ -42,7 +42,9 @@ def check_out_dir(path, flag="--out"):
 def check_output_path(path, flag):
     """Fail now, before any work, if file ``path`` cannot be written: no folder, or a folder.
 
-    ``None`` (not asked for) and ``-`` (standard output) always pass.
+    ``None`` (not asked for) and ``-`` (standard output) always pass. An existing special
+    file (``/dev/null``, a FIFO) is written through, so it is its own permission that counts,
+    not its folder's.
     """
     if path is None or path == "-":
         return
@@ -51,8 +53,41 @@ def check_output_path(path, flag):
         raise InputError(f"cannot write {flag} {path}: folder {target.parent} does not exist")
     if target.is_dir():
         raise InputError(f"cannot write {flag} {path}: it is a folder")
+    if target.exists() and not target.is_file():
+        if not os.access(target, os.W_OK):
+            raise InputError(f"cannot write {flag} {path}: it is not writable")
+        return
     if not os.access(target.parent, os.W_OK):
         raise InputError(f"cannot write {flag} {path}: folder {target.parent} is not writable")
+
+
+def check_distinct_files(inputs, outputs):
+    """Fail now if an output would replace an input, or two outputs the same file.
+
+    ``inputs`` and ``outputs`` are ``(flag, path)`` pairs, paths None or ``-`` skipped. Files
+    are compared as the filesystem sees them (symbolic and hard links included); special
+    files such as ``/dev/null`` may be named more than once.
+    """
+    seen = [(flag, path) for flag, path in inputs if path not in (None, "-")]
+    for flag, path in outputs:
+        if path in (None, "-"):
+            continue
+        for other_flag, other in seen:
+            if _same_regular_file(path, other):
+                role = "an input" if (other_flag, other) in inputs else "another output"
+                raise InputError(
+                    f"{flag} {path} is the same file as {other_flag} {other}: "
+                    f"an output must not replace {role}"
+                )
+        seen.append((flag, path))
+
+
+def _same_regular_file(a, b):
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return a.is_file() and os.path.samefile(a, b)
+    # Not written yet: the same name in the same folder.
+    return a.parent.resolve() / a.name == b.parent.resolve() / b.name
 
 
 def write_text(path, text):
