@@ -1,5 +1,5 @@
 import sys
 
-from . import main
+from ._entry_point import script
 
-sys.exit(main())
+sys.exit(script())

@@ -8,7 +8,7 @@ never wait for jax, keras or matplotlib.
 import argparse
 import sys
 
-from . import _compare_command, _fit_command, _predict_command, _sweep_command
+from . import _compare_command, _fit_command, _interrupts, _predict_command, _sweep_command
 from ._environment import package_versions
 from ._errors import (
     EXIT_CODES_HELP,
@@ -56,7 +56,10 @@ def main(argv=None):
     if unknown:  # answered with the command's own usage, not the top-level one
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
-        return args.run(args)
+        with _interrupts.held():
+            exit_code = args.run(args)
+            _interrupts.checkpoint()  # one that came while the outputs were being renamed
+        return exit_code
     except KeyboardInterrupt:
         print(f"nnreg {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -68,6 +71,16 @@ def main(argv=None):
             raise  # a bug in nnreg: the traceback is what a report needs
         print(f"nnreg {args.command}: error: {message}", file=sys.stderr)
         return exit_code
+
+
+def script():
+    """The ``nnreg`` console script: ``main``, with Ctrl-C recorded from its first line.
+
+    A Ctrl-C after ``main`` has returned stays recorded and unraised: the exit code is
+    decided, and raising it while the interpreter shuts down would print a traceback.
+    """
+    _interrupts.hold_from_now()
+    return main()
 
 
 def _classify(err):

@@ -10,6 +10,7 @@ import sys
 
 from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
 
+from . import _interrupts
 from ._errors import RunFailed, UsageError
 from ._flags import (
     add_cache_flag,
@@ -146,7 +147,6 @@ def run(args):
     import nnreg.core as core
 
     fusion = choose_fusion(args.fused, (len(args.x), *args.hidden, 1))
-    data = core.read_csv_columns(args.data, [*args.x, args.y])
     model = core.Regressor(
         hidden=args.hidden,
         optimizer=args.optimizer,
@@ -159,10 +159,13 @@ def run(args):
         layer=fusion.layer,
         forward=fusion.forward,
     )
+    with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
+        data = core.read_csv_columns(args.data, [*args.x, args.y])
     x, y = data[:, :-1], data[:, -1]
     # Training runs on standardised data; 1.0 is the MSE of always predicting the mean.
     progress = Progress(quiet=args.quiet, loss_label="train MSE (standardised)")
-    with progress.stage(f"fit {args.y} from {', '.join(args.x)}, compiling included") as report:
+    stage = f"fit {args.y} from {', '.join(args.x)}, compiling included"
+    with progress.stage(stage) as report, _interrupts.raised_during():
         model.fit(x, y, x_columns=args.x, y_column=args.y, progress=report)
     # The model, the report and the plot appear together or not at all.
     outputs = OutputsTogether()
@@ -174,6 +177,7 @@ def run(args):
             from ._fit_plot import fit_figure
 
             outputs.stage(args.plot, png_bytes(fit_figure(model, x, y)))
+        _interrupts.checkpoint()  # the last moment to stop with nothing written
         try:
             model.save(args.out)
         except OSError as err:
