@@ -4,7 +4,10 @@ that may stop at once, and never lost when Python drops it inside a callback."""
 import gc
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +74,39 @@ def test_handlers_are_restored_after_a_command():
         send_sigint()
     assert signal.getsignal(signal.SIGINT) is before
     _interrupts.checkpoint()  # what a finished command left recorded is gone
+
+
+NNREG_SCRIPT = Path(sys.executable).with_name("nnreg")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sweep", "--seeds", 2, "--lrs", 0.01, "--epochs", 100_000_000],
+        ["compare", "--methods", "keras", "--epochs", 10_000_000],
+    ],
+    ids=["sweep", "compare-keras"],
+)
+def test_ctrl_c_stops_training_promptly_and_writes_nothing(command, tmp_path):
+    out = tmp_path / "results"
+    process = subprocess.Popen(
+        [NNREG_SCRIPT, *map(str, command), "--out", out, "--json", tmp_path / "r.json"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NNREG_NO_CACHE": "1"},
+    )
+    lines = []
+    for line in process.stderr:  # off a terminal: a line at least every 3 s
+        lines.append(line)
+        if " epochs, " in line:  # training is under way
+            break
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    rest = process.communicate(timeout=60)[1]
+    latency = time.monotonic() - sent
+    stderr = "".join(lines) + rest
+    assert process.returncode == 130, stderr
+    assert stderr.endswith(f"nnreg {command[0]}: interrupted\n") and "Traceback" not in stderr
+    assert latency < 3, latency  # a chunk (an epoch for Keras) lasts well under a second
+    assert list(tmp_path.iterdir()) == []  # no folder, no JSON, no temporary

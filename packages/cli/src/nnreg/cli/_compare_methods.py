@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from . import _interrupts
+
 KERAS_DEFAULT_SGD_LEARNING_RATE = 0.01  # keras.optimizers.SGD(); the lecture keeps it
 
 # Each JAX method of the lecture is nnreg.core's trainer with one of core's update rules.
@@ -68,10 +70,11 @@ def _jax_trainer(method, problem, fusion):
 
     def train(progress):
         start = time.perf_counter()
-        result = core.train_optax(
-            params, optimizer, *data, epochs=problem.epochs,
-            layer=fusion.layer, forward=fusion.forward, progress=progress,
-        )  # fmt: skip
+        with _interrupts.raised_during():  # core stops after its running chunk
+            result = core.train_optax(
+                params, optimizer, *data, epochs=problem.epochs,
+                layer=fusion.layer, forward=fusion.forward, progress=progress,
+            )  # fmt: skip
         seconds = time.perf_counter() - start
         return MethodResult(
             method=method,
@@ -130,7 +133,7 @@ def _keras_trainer(problem):
         with jax.numpy_rank_promotion("allow"):
             for variable, value in zip(model.weights, initial_weights, strict=True):
                 variable.assign(value)
-            callbacks = [_progress_callback(keras, progress, problem.epochs)] if progress else []
+            callbacks = [_epoch_end_callback(keras, progress, problem.epochs)]
             start = time.perf_counter()
             history = model.fit(
                 problem.x,
@@ -166,11 +169,18 @@ def _keras_trainer(problem):
     return train
 
 
-def _progress_callback(keras, progress, epochs, every=50):
-    class Progress(keras.callbacks.Callback):
+def _epoch_end_callback(keras, progress, epochs, every=50):
+    """Report ``progress`` (if any) every ``every`` epochs, and stop on Ctrl-C.
+
+    Keras trains with interrupts held: its epoch's end, where Keras has read the epoch's
+    losses back from the device, is where an interrupt stops it with nothing computing.
+    """
+
+    class EpochEnd(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             done = epoch + 1
-            if done % every == 0 or done == epochs:
+            if progress is not None and (done % every == 0 or done == epochs):
                 progress(done, epochs, float((logs or {}).get("loss", float("nan"))))
+            _interrupts.checkpoint()
 
-    return Progress()
+    return EpochEnd()

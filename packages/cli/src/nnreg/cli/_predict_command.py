@@ -3,6 +3,7 @@
 import csv
 import io
 
+from . import _interrupts
 from ._report import check_distinct_files, check_output_path, write_text
 
 
@@ -29,7 +30,8 @@ def run(args):
     import nnreg.core as core
 
     model = core.load_model(args.model)
-    x = core.read_csv_columns(args.data, model.x_columns_)
+    with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
+        x = core.read_csv_columns(args.data, model.x_columns_)
     prediction = model.predict(x)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -37,5 +39,6 @@ def run(args):
     # repr gives the shortest text that reads back as the same float.
     rows = zip(x.tolist(), prediction.tolist(), strict=True)
     writer.writerows([*map(repr, inputs), repr(value)] for inputs, value in rows)
+    _interrupts.checkpoint()  # the last moment to stop with nothing written
     write_text(args.out or "-", text.getvalue())
     return 0

@@ -6,6 +6,7 @@ Only the parser is built at import; jax and matplotlib load inside ``run``.
 import argparse
 import time
 
+from . import _interrupts
 from ._errors import RunFailed, UsageError
 from ._flags import (
     SEED_LIMIT,
@@ -100,7 +101,7 @@ def run(args):
     progress = Progress(quiet=args.quiet, loss_label="mean train MSE")
     stage = f"{len(seeds)} members, {args.optimizer}, compiling included"
     start = time.perf_counter()
-    with progress.stage(stage) as report:
+    with progress.stage(stage) as report, _interrupts.raised_during():
         result = core.train_ensemble(
             x, y, x_val, y_val,
             seeds=seeds,
