@@ -1,4 +1,5 @@
-"""The progress display off a terminal: plain lines, never silent for long, gone with --quiet."""
+"""The progress display: plain lines off a terminal, never silent for long; one redrawn line
+on a terminal; nothing before a stage that fails at once; gone with --quiet."""
 
 import io
 import time
@@ -15,7 +16,8 @@ class Terminal(io.StringIO):
 
 def test_off_a_terminal_a_silent_step_still_prints_every_interval():
     stream = io.StringIO()
-    with Progress(quiet=False, stream=stream, interval=0.2).stage("keras, first run") as report:
+    progress = Progress(quiet=False, stream=stream, interval=0.2, announce_after=0)
+    with progress.stage("keras, first run") as report:
         time.sleep(0.7)  # loading Keras, compiling: no epochs reported
         report(50, 100, 0.25)
         time.sleep(0.3)  # the heartbeat now repeats the latest epochs
@@ -38,7 +40,7 @@ def test_epochs_between_intervals_wait_for_the_next_line_but_the_last_always_sho
 
 def test_on_a_terminal_one_line_per_stage_is_redrawn_and_left_with_its_outcome():
     stream = Terminal()
-    progress = Progress(quiet=False, stream=stream)
+    progress = Progress(quiet=False, stream=stream, announce_after=0)
     with progress.stage("jax-gd, first run") as report:
         report(100, 100, 0.5)
     with pytest.raises(KeyboardInterrupt), progress.stage("optax-adam, first run"):
@@ -54,3 +56,29 @@ def test_quiet_prints_nothing():
     with Progress(quiet=True, stream=stream).stage("fit") as report:
         assert report is None
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("stream", [io.StringIO(), Terminal()], ids=["pipe", "terminal"])
+def test_a_stage_that_fails_at_once_prints_nothing(stream):
+    with pytest.raises(ValueError, match="column 'x' is constant"):
+        with Progress(quiet=False, stream=stream).stage("fit y from x"):
+            raise ValueError("column 'x' is constant")
+    assert stream.getvalue() == ""
+
+
+def test_a_stage_shows_itself_after_a_while_and_then_ends_its_line_on_failure():
+    stream = Terminal()
+    with pytest.raises(RuntimeError, match="nothing was learned"):
+        with Progress(quiet=False, stream=stream, announce_after=0.05).stage("fit"):
+            time.sleep(0.3)
+            assert stream.getvalue() == "\r\033[Kfit…"
+            raise RuntimeError("nothing was learned")
+    assert stream.getvalue() == "\r\033[Kfit…\r\033[Kfit: failed\n"
+
+
+def test_a_quick_stage_that_succeeds_still_says_so():
+    stream = io.StringIO()
+    with Progress(quiet=False, stream=stream).stage("fit"):
+        pass
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "fit: started" and lines[1].startswith("fit: done in 0.")

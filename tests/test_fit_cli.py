@@ -122,7 +122,12 @@ def test_patience_stops_early_and_says_so(work, cli):
     assert "had not improved for 10 epochs" in run.stderr
 
 
-def test_a_diverging_fit_exits_1_and_leaves_the_old_model_untouched(one_input, work, cli):
+def test_a_diverging_fit_exits_1_and_leaves_the_old_model_untouched(
+    one_input, work, cli, monkeypatch
+):
+    from nnreg.cli import _progress
+
+    monkeypatch.setattr(_progress, "ANNOUNCE_AFTER", 0)  # the stage shows however fast it fails
     good = (work / "one.npz").read_bytes()
     run = cli(
         "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "one.npz",

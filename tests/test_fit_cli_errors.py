@@ -78,13 +78,15 @@ FIT_CASES = {
 }
 
 
+@pytest.mark.parametrize("quiet", [["--quiet"], []], ids=["quiet", "progress"])
 @pytest.mark.parametrize("case", FIT_CASES)
-def test_fit_bad_input(case, folder, monkeypatch, cli):
+def test_fit_bad_input(case, quiet, folder, monkeypatch, cli):
+    """One line, no progress before it (even without --quiet), nothing written."""
     make_data, extra, message = FIT_CASES[case]
     monkeypatch.chdir(folder)
     data = make_data(folder)
     before = snapshot(folder)
-    args = ["fit", data, "--x", "income", "--y", "food", "--out", "model.npz", "--quiet"]
+    args = ["fit", data, "--x", "income", "--y", "food", "--out", "model.npz", *quiet]
     run = cli(*args, *extra, "--epochs", "5")
     assert run.exit_code == 2
     assert run.stderr.startswith("nnreg fit: error: ") and run.stderr.count("\n") == 1

@@ -4,6 +4,10 @@ On a terminal each stage is one line, redrawn in place while it runs and left be
 its time when it ends. Anywhere else (a pipe, CI, a log file) each stage prints plain lines:
 when it starts, its epochs every few seconds, a heartbeat while a step (compiling, loading
 Keras) says nothing, and when it ends. ``--quiet`` silences both.
+
+A stage shows itself once it has run for ``ANNOUNCE_AFTER`` seconds or reported epochs: a
+stage that fails before that (nnreg.core checks the data in milliseconds, before training)
+prints nothing, so the command's one-line error stands alone.
 """
 
 import contextlib
@@ -13,15 +17,19 @@ import threading
 import time
 
 BAR_WIDTH = 24
+ANNOUNCE_AFTER = 0.5  # seconds a stage runs before it shows itself, unless it reports sooner
 
 
 class Progress:
-    def __init__(self, *, quiet, loss_label="train MSE", stream=None, interval=3.0):
+    def __init__(
+        self, *, quiet, loss_label="train MSE", stream=None, interval=3.0, announce_after=None
+    ):
         self.stream = stream or sys.stderr
         self.on_terminal = self.stream.isatty()
         self._quiet = quiet
         self.loss_label = loss_label
         self.interval = interval  # the longest silence off a terminal, in seconds
+        self.announce_after = ANNOUNCE_AFTER if announce_after is None else announce_after
         self.lock = threading.Lock()
 
     @contextlib.contextmanager
@@ -40,11 +48,16 @@ class Progress:
         except BaseException:
             stage.end("failed")
             raise
-        stage.end(f"done in {time.monotonic() - stage.started:.2f} s")
+        stage.end(f"done in {time.monotonic() - stage.started:.2f} s", succeeded=True)
 
     def write(self, text):
         with self.lock:
             self.write_unlocked(text)
+
+    def write_locked(self, write):
+        """Call ``write()``, which writes unlocked, holding the lock."""
+        with self.lock:
+            write()
 
     def write_unlocked(self, text):
         self.stream.write(text)
@@ -57,16 +70,26 @@ class _Stage:
         self.label = label
         self.started = self.last_write = time.monotonic()
         self.stopped = threading.Event()
+        self.announced = False
         self.latest = "still running"  # the last progress reported, for the heartbeat
 
     def begin(self):
-        if self.progress.on_terminal:
-            self.progress.write(f"\r\033[K{self.label}…")
+        if self.progress.announce_after <= 0:
+            self.progress.write_locked(self._announce_unlocked)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _announce_unlocked(self):
+        if self.announced:
             return
-        self.say("started")
-        threading.Thread(target=self._heartbeat, daemon=True).start()
+        self.announced = True
+        self.last_write = time.monotonic()
+        start = (
+            f"\r\033[K{self.label}…" if self.progress.on_terminal else f"{self.label}: started\n"
+        )
+        self.progress.write_unlocked(start)
 
     def report(self, done, total, loss):
+        self.progress.write_locked(self._announce_unlocked)
         now = time.monotonic()
         loss = f"{loss:.5g}" if math.isfinite(loss) else "not finite (diverged)"
         if not self.progress.on_terminal:
@@ -84,9 +107,12 @@ class _Stage:
             f"{self.progress.loss_label} {loss}"
         )
 
-    def end(self, outcome):
-        with self.progress.lock:  # after this, the heartbeat stays silent
+    def end(self, outcome, *, succeeded=False):
+        with self.progress.lock:  # after this, the watcher stays silent
             self.stopped.set()
+            if not (self.announced or succeeded):
+                return  # failed before showing itself: the error line stands alone
+            self._announce_unlocked()
             start = "\r\033[K" if self.progress.on_terminal else ""
             self.progress.write_unlocked(f"{start}{self.label}: {outcome}\n")
 
@@ -94,7 +120,16 @@ class _Stage:
         self.last_write = time.monotonic()
         self.progress.write(f"{self.label}: {text}\n")
 
-    def _heartbeat(self):
+    def _watch(self):
+        """Show the stage once it has run a while; off a terminal, then keep a heartbeat."""
+        if self.stopped.wait(self.progress.announce_after):
+            return
+        with self.progress.lock:
+            if self.stopped.is_set():
+                return
+            self._announce_unlocked()
+        if self.progress.on_terminal:
+            return
         while not self.stopped.wait(self.progress.interval / 4):
             with self.progress.lock:
                 now = time.monotonic()
