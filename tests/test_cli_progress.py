@@ -82,3 +82,10 @@ def test_a_quick_stage_that_succeeds_still_says_so():
         pass
     lines = stream.getvalue().splitlines()
     assert lines[0] == "fit: started" and lines[1].startswith("fit: done in 0.")
+
+
+def test_an_interrupted_stage_says_where_it_stopped_however_soon():
+    stream = io.StringIO()
+    with pytest.raises(KeyboardInterrupt), Progress(quiet=False, stream=stream).stage("fit"):
+        raise KeyboardInterrupt
+    assert stream.getvalue().splitlines() == ["fit: started", "fit: interrupted"]

@@ -6,11 +6,13 @@ Only the parser is built at import; jax, keras and matplotlib load inside ``run`
 import argparse
 import dataclasses
 
+from . import _interrupts
 from ._errors import RunFailed, UsageError
 from ._flags import add_fused_flag, add_output_flags, add_problem_flags, positive_float
 from ._report import ResultsFolder
 
 METHODS = ("keras", "jax-gd", "optax-sgd", "optax-adam")
+PLOTS = ("validation_loss.png", "fits.png")
 
 
 def _method_list(text):
@@ -66,7 +68,7 @@ def add_parser(commands):
 def run(args):
     if args.lecture and args.val_seed is not None and args.val_seed != args.seed:
         raise UsageError("--lecture draws validation data with --seed; drop --val-seed")
-    folder = ResultsFolder(args.out, args.json)
+    folder = ResultsFolder(args.out, args.json, ("results.json", *PLOTS))
 
     from . import _compare_results
     from ._compare_methods import KERAS_DEFAULT_SGD_LEARNING_RATE, Problem
@@ -109,14 +111,15 @@ def run(args):
         "results": [_compare_results.result_json(r) for r in results]
         + [_compare_results.failure_json(m, e, fusion) for m, e in failures],
     }
-    folder.write_json("results.json", document)
-    if not args.no_plots and results:
-        from . import _compare_plots
-        from ._figures import save_figure
+    with folder.writing():
+        folder.write_json("results.json", document)
+        if not args.no_plots and results:
+            from . import _compare_plots
 
-        loss_figure = _compare_plots.validation_loss_figure(results)
-        save_figure(loss_figure, folder.path("validation_loss.png"))
-        save_figure(_compare_plots.fits_figure(results, x, y), folder.path("fits.png"))
+            loss_figure = _compare_plots.validation_loss_figure(results)
+            folder.write_figure("validation_loss.png", loss_figure)
+            folder.write_figure("fits.png", _compare_plots.fits_figure(results, x, y))
+        _interrupts.checkpoint()  # the last moment to stop with nothing written
     folder.say(f"results in {folder.out}/")
     if not any(not r.diverged for r in results):
         raise RunFailed("no method trained without diverging or failing")

@@ -1,8 +1,9 @@
 """``nnreg fit``: a tanh MLP regression of one CSV column on others, saved for ``predict``.
 
 The defaults and the optimizer names are nnreg.core's ``REGRESSOR_DEFAULTS``, which loads
-without jax. Every output path is checked before the data is read, and the model is written
-last, so bad input or a failed fit leaves an existing model file untouched.
+without jax. Every output path is checked before the data is read, and the model, report
+and plot appear together once all are written, so bad input, a failed fit or a full disk
+leaves existing files untouched.
 """
 
 import argparse
@@ -11,7 +12,7 @@ import sys
 from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
 
 from . import _interrupts
-from ._errors import RunFailed, UsageError
+from ._errors import UsageError
 from ._flags import (
     add_cache_flag,
     add_fused_flag,
@@ -168,24 +169,18 @@ def run(args):
     with progress.stage(stage) as report, _interrupts.raised_during():
         model.fit(x, y, x_columns=args.x, y_column=args.y, progress=report)
     # The model, the report and the plot appear together or not at all.
-    outputs = OutputsTogether()
-    try:
+    with OutputsTogether() as outputs:
         if args.json:
-            outputs.stage(args.json, json_text(report_json(args, model, fusion)).encode())
+            report = json_text(report_json(args, model, fusion)).encode()
+            outputs.stage(args.json, report, flag="--json")
         if args.plot:
-            from ._figures import png_bytes
+            from ._figures import save_figure
             from ._fit_plot import fit_figure
 
-            outputs.stage(args.plot, png_bytes(fit_figure(model, x, y)))
+            figure = fit_figure(model, x, y)
+            outputs.write(args.plot, lambda path: save_figure(figure, path), flag="--plot")
+        outputs.write(args.out, model.save, flag="--out")
         _interrupts.checkpoint()  # the last moment to stop with nothing written
-        try:
-            model.save(args.out)
-        except OSError as err:
-            raise RunFailed(f"cannot write --out {args.out}: {err.strerror or err}") from None
-    except BaseException:
-        outputs.discard()
-        raise
-    outputs.commit()
     # With --json -, stdout carries the JSON alone and the summary moves to stderr.
     print(
         summary(args, model, len(data), fusion), file=sys.stderr if args.json == "-" else sys.stdout

@@ -1,56 +1,135 @@
-"""Several output files of one command that appear together or not at all.
+"""The output files of one command, which appear together or not at all.
 
-Each regular file is first written in full to a temporary beside its target; only when the
-command's last fallible step has succeeded are they renamed into place (a rename needs no
-space and cannot half-fail). Standard output and special files (``/dev/null``, FIFOs) cannot
-be staged, so they are written at that point, after everything else has succeeded.
+Each output is first written whole, as a regular file of its own name, into a hidden staging
+folder beside its target (``.nnreg-….tmp``). Only ``commit()`` puts them in place: first the
+outputs that are written through rather than replaced (standard output, ``/dev/null``, a
+FIFO, ``/dev/stdout``: these may fail, ``/dev/full`` for one), then one rename per regular file
+(a rename in the same folder needs no space). Any failure before the renames removes every
+staging folder and leaves existing files untouched.
+
+A symbolic link to a regular file stays a link: its target is replaced, as
+``nnreg.core.write_atomically`` does.
 """
 
 import os
-import secrets
+import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
+from nnreg.core import write_atomically
+
 from ._errors import RunFailed
-from ._report import write_file
+
+# The kernel follows at most this many symbolic links when it resolves a path.
+_MAX_LINKS = 40
 
 
 class OutputsTogether:
     def __init__(self):
-        self._staged = []  # (temporary, target)
-        self._direct = []  # (path, data): "-" or a special file, written by commit()
+        self._staging = {}  # folder -> its staging folder
+        self._extra_staging = []  # staging folders of written-through outputs
+        self._renames = []  # (staged file, target)
+        self._through = []  # (staged file, target): "-" or a file written through
 
-    def stage(self, path, data: bytes):
-        """Write ``data`` for ``path`` now, to appear there at ``commit()``."""
-        target = Path(path)
-        if str(path) == "-" or (target.exists() and not target.is_file()):
-            self._direct.append((path, data))
-            return
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            with open(temporary, "xb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-        except OSError as err:
-            temporary.unlink(missing_ok=True)
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if error is None:
+            self.commit()
+        else:
             self.discard()
-            raise RunFailed(f"cannot write {path}: {err.strerror or err}") from None
-        self._staged.append((temporary, target))
+
+    def write(self, target, write, *, flag=None):
+        """Call ``write(path)`` to make ``target``'s whole file at ``path`` now; it appears at
+        ``target`` on ``commit()``. An OSError is reported naming ``flag`` and ``target``."""
+        staged = self._staged_path(target)
+        try:
+            write(staged)
+        except OSError as err:
+            self.discard()
+            name = f"{flag} {target}" if flag else str(target)
+            raise RunFailed(f"cannot write {name}: {err.strerror or err}") from None
+
+    def stage(self, target, data: bytes, *, flag=None):
+        """``data`` as ``target``'s contents, to appear on ``commit()``."""
+        self.write(target, lambda path: _write_new_file(path, data), flag=flag)
 
     def discard(self):
-        """Remove every staged temporary: nothing appears."""
-        for temporary, _ in self._staged:
-            temporary.unlink(missing_ok=True)
-        self._staged.clear()
+        """Remove every staged file and staging folder: nothing appears."""
+        for folder in [*self._staging.values(), *self._extra_staging]:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._staging.clear()
+        self._extra_staging.clear()
+        self._renames.clear()
+        self._through.clear()
 
     def commit(self):
-        for temporary, target in self._staged:
-            os.replace(temporary, target)
-        self._staged.clear()
-        for path, data in self._direct:
-            if str(path) == "-":
-                sys.stdout.write(data.decode())
-                sys.stdout.flush()
-            else:
-                write_file(path, lambda file, data=data: file.write(data))
+        try:
+            for staged, target in self._through:
+                data = staged.read_bytes()
+                if str(target) == "-":
+                    sys.stdout.write(data.decode())
+                    sys.stdout.flush()
+                else:
+                    write_atomically(target, lambda file, data=data: file.write(data))
+        except OSError as err:
+            self.discard()
+            raise RunFailed(f"cannot write {target}: {err.strerror or err}") from None
+        try:
+            for staged, target in self._renames:
+                os.replace(staged, target)
+        except OSError as err:  # the target turned into a folder meanwhile, say
+            self.discard()
+            raise RunFailed(f"cannot write {target}: {err.strerror or err}") from None
+        self.discard()  # only empty staging folders are left
+
+    def _staged_path(self, target):
+        if str(target) == "-" or _written_through(target):
+            # Its folder (/dev) may not be writable: stage it in the system's temporary folder.
+            folder = Path(tempfile.mkdtemp(prefix="nnreg-", suffix=".tmp"))
+            self._extra_staging.append(folder)
+            staged = folder / ("stdout" if str(target) == "-" else Path(target).name)
+            self._through.append((staged, target))
+            return staged
+        resolved = Path(os.path.realpath(target))
+        folder = self._staging.get(resolved.parent)
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix=".nnreg-", suffix=".tmp", dir=resolved.parent))
+            self._staging[resolved.parent] = folder
+        staged = folder / resolved.name
+        self._renames.append((staged, resolved))
+        return staged
+
+
+def _write_new_file(path, data):
+    with open(path, "xb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _written_through(path):
+    """Whether ``write_atomically`` writes ``path`` through instead of replacing it: it exists
+    and is not a regular file, or it names a file this process holds open (``/dev/stdout``,
+    ``/dev/fd/N``, which resolve through ``/proc``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    return not stat.S_ISREG(mode) or _resolves_through_proc(path)
+
+
+def _resolves_through_proc(path):
+    current = os.path.abspath(path)
+    for _ in range(_MAX_LINKS):
+        folder = os.path.realpath(os.path.dirname(current))
+        if folder == "/proc" or folder.startswith("/proc/"):
+            return True
+        current = os.path.join(folder, os.path.basename(current))
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(folder, os.readlink(current))
+    return False

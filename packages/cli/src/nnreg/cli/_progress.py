@@ -5,9 +5,9 @@ its time when it ends. Anywhere else (a pipe, CI, a log file) each stage prints 
 when it starts, its epochs every few seconds, a heartbeat while a step (compiling, loading
 Keras) says nothing, and when it ends. ``--quiet`` silences both.
 
-A stage shows itself once it has run for ``ANNOUNCE_AFTER`` seconds or reported epochs: a
-stage that fails before that (nnreg.core checks the data in milliseconds, before training)
-prints nothing, so the command's one-line error stands alone.
+A stage shows itself once it has run for ``ANNOUNCE_AFTER`` seconds, reported epochs, ended
+or been interrupted: a stage that fails before that (nnreg.core checks the data in
+milliseconds, before training) prints nothing, so the command's one-line error stands alone.
 """
 
 import contextlib
@@ -43,12 +43,12 @@ class Progress:
         try:
             yield stage.report
         except KeyboardInterrupt:
-            stage.end("interrupted")
+            stage.end("interrupted", shown_anyway=True)  # where Ctrl-C stopped it
             raise
         except BaseException:
             stage.end("failed")
             raise
-        stage.end(f"done in {time.monotonic() - stage.started:.2f} s", succeeded=True)
+        stage.end(f"done in {time.monotonic() - stage.started:.2f} s", shown_anyway=True)
 
     def write(self, text):
         with self.lock:
@@ -107,10 +107,10 @@ class _Stage:
             f"{self.progress.loss_label} {loss}"
         )
 
-    def end(self, outcome, *, succeeded=False):
+    def end(self, outcome, *, shown_anyway=False):
         with self.progress.lock:  # after this, the watcher stays silent
             self.stopped.set()
-            if not (self.announced or succeeded):
+            if not (self.announced or shown_anyway):
                 return  # failed before showing itself: the error line stands alone
             self._announce_unlocked()
             start = "\r\033[K" if self.progress.on_terminal else ""

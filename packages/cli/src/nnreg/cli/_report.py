@@ -5,6 +5,7 @@ results exist, so a failed or interrupted run leaves no empty folder behind. Fil
 written whole or not at all.
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from nnreg.core import write_atomically
 
 from ._errors import InputError, RunFailed
+from ._outputs_together import OutputsTogether
 
 
 def format_table(header, rows):
@@ -114,29 +116,61 @@ def json_text(document):
 class ResultsFolder:
     """The ``--out`` folder and ``--json`` destination of compare and sweep.
 
-    With ``--json -`` standard output carries the JSON alone and the tables move to stderr.
+    ``names`` are the files the command may put in the folder. They and the JSON are written
+    inside ``writing()`` and appear together when it ends, or not at all; a folder created
+    for them is removed again if nothing appears. With ``--json -`` standard output carries
+    the JSON alone and the tables move to stderr.
     """
 
-    def __init__(self, out, json_path):
+    def __init__(self, out, json_path, names):
         check_out_dir(out)
         check_output_path(json_path, "--json")
         self.out = Path(out)
+        in_folder = [("--out", self.out / name) for name in names]
+        check_distinct_files([], [*in_folder, ("--json", json_path)])
         self.json_path = json_path
         self.table_stream = sys.stderr if json_path == "-" else sys.stdout
+        self._outputs = None
 
-    def path(self, name):
-        """``out/name``, creating the folder now that there is something to put in it."""
+    @contextlib.contextmanager
+    def writing(self):
+        created = _create_folder(self.out)
         try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise RunFailed(f"cannot write to --out {self.out}: {err.strerror or err}") from None
-        return self.out / name
+            with OutputsTogether() as self._outputs:
+                yield self
+        except BaseException:
+            for folder in created:  # deepest first; left alone if something else is inside
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        finally:
+            self._outputs = None
 
     def write_json(self, name, document):
-        text = json_text(document)
-        write_text(self.path(name), text)
+        data = json_text(document).encode()
+        self._outputs.stage(self.out / name, data, flag="--out")
         if self.json_path:
-            write_text(self.json_path, text)
+            self._outputs.stage(self.json_path, data, flag="--json")
+
+    def write_figure(self, name, figure):
+        from ._figures import save_figure
+
+        path = self.out / name
+        self._outputs.write(path, lambda staged: save_figure(figure, staged), flag="--out")
 
     def say(self, text):
         print(text, file=self.table_stream)
+
+
+def _create_folder(path):
+    """Create folder ``path`` and its missing parents; return those created, deepest first."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except OSError as err:
+            raise RunFailed(f"cannot write to --out {folder}: {err.strerror or err}") from None
+    return missing

@@ -74,7 +74,7 @@ def run(args):
     last_seed = args.seed + args.seeds - 1
     if last_seed > SEED_LIMIT - 1:
         raise UsageError(f"--seed + --seeds - 1 = {last_seed} is past the largest seed")
-    folder = ResultsFolder(args.out, args.json)
+    folder = ResultsFolder(args.out, args.json, ("sweep.json", "sweep.png"))
 
     import numpy as np
 
@@ -137,13 +137,14 @@ def run(args):
         "kernel": fusion.kernel,
         "results": member_json(result, args.optimizer),
     }
-    folder.write_json("sweep.json", document)
-    if not args.no_plots:
-        from ._figures import save_figure
-        from ._sweep_plot import sweep_figure
+    with folder.writing():
+        folder.write_json("sweep.json", document)
+        if not args.no_plots:
+            from ._sweep_plot import sweep_figure
 
-        title = f"{args.optimizer}, {args.epochs} epochs, {args.seeds} seeds per learning rate"
-        save_figure(sweep_figure(result, title), folder.path("sweep.png"))
+            title = f"{args.optimizer}, {args.epochs} epochs, {args.seeds} seeds per learning rate"
+            folder.write_figure("sweep.png", sweep_figure(result, title))
+        _interrupts.checkpoint()  # the last moment to stop with nothing written
     folder.say(f"results in {folder.out}/")
     if result.diverged.all():
         raise RunFailed(f"every one of the {len(seeds)} members diverged")
