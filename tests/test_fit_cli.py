@@ -169,6 +169,32 @@ def test_fused_network_wider_than_the_kernel_fuses_each_layer(one_input, work, c
     assert report["fusion"] == "layer" and report["kernel"] in ("cpu", "cuda")
 
 
+def test_fused_network_deeper_than_the_kernel_trains_through_dense_tanh(work, cli, monkeypatch):
+    import nnreg.kernels
+
+    calls = {"dense_tanh": 0, "mlp_tanh": 0}
+
+    def counted(name):
+        kernel = getattr(nnreg.kernels, name)
+
+        def call(*args):
+            calls[name] += 1
+            return kernel(*args)
+
+        return call
+
+    for name in calls:
+        monkeypatch.setattr(nnreg.kernels, name, counted(name))
+    hidden = ",".join(["4"] * nnreg.kernels.MAX_LAYERS)  # one weight layer too many
+    run = cli(
+        "fit", work / "curve.csv", "--x", "x1", "--y", "y", "--out", work / "deep.npz",
+        "--hidden", hidden, "--epochs", 20, "--patience", 0, "--fused", "--json", "-",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)["fusion"] == "layer"
+    assert calls["dense_tanh"] > 0 and calls["mlp_tanh"] == 0
+
+
 def test_help_states_core_defaults(cli):
     run = cli("fit", "--help")
     assert run.exit_code == 0
