@@ -178,7 +178,7 @@ def run(
     dispatched, done, length = 0, 0, min(capacity, FIRST_CHUNK_EPOCHS)
     in_flight = []  # chunks dispatched and not yet read
     most_in_flight = 1 if patience is not None else 2
-    last_read = None
+    last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
     with _interrupts_held() as interrupted:
         while True:
@@ -203,8 +203,9 @@ def run(
             done += chunk
             now = time.perf_counter()
             growth = length * MAX_CHUNK_GROWTH
-            if last_read is not None:  # the first read's time is mostly compilation
-                growth = min(growth, int(chunk * TARGET_CHUNK_SECONDS / max(now - last_read, 1e-6)))
+            # Compilation inflates the first chunk's time, which only keeps the next one short:
+            # Ctrl-C must not wait for a long chunk early in training.
+            growth = min(growth, int(chunk * TARGET_CHUNK_SECONDS / max(now - last_read, 1e-6)))
             length = max(1, min(capacity, growth))
             last_read = now
             if interrupted():
