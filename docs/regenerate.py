@@ -49,6 +49,7 @@ OUTPUTS = {
     "ensemble-speed": (f"{sys.executable} {ROOT}/benchmarks/ensemble_speed.py", None, [], True),
     "kernel-speed": (f"{sys.executable} {ROOT}/benchmarks/kernel_speed.py", None, [], True),
     "compare-speed": (f"{sys.executable} {ROOT}/benchmarks/compare_speed.py", None, [], True),
+    "release-speed": (f"{sys.executable} {ROOT}/benchmarks/against_release.py", ROOT, [], True),
 }
 
 MARKER = re.compile(r"^<!-- output: ([\w-]+) -->\n```[^\n]*\n.*?^```\n", re.M | re.S)
