@@ -13,17 +13,13 @@ A symbolic link to a regular file stays a link: its target is replaced, as
 
 import os
 import shutil
-import stat
 import sys
 import tempfile
 from pathlib import Path
 
-from nnreg.core import write_atomically
+from nnreg.core import write_atomically, writes_through
 
 from ._errors import RunFailed
-
-# The kernel follows at most this many symbolic links when it resolves a path.
-_MAX_LINKS = 40
 
 
 class OutputsTogether:
@@ -87,7 +83,7 @@ class OutputsTogether:
         self.discard()  # only empty staging folders are left
 
     def _staged_path(self, target):
-        if str(target) == "-" or _written_through(target):
+        if str(target) == "-" or writes_through(target):
             # Its folder (/dev) may not be writable: stage it in the system's temporary folder.
             folder = Path(tempfile.mkdtemp(prefix="nnreg-", suffix=".tmp"))
             self._extra_staging.append(folder)
@@ -109,27 +105,3 @@ def _write_new_file(path, data):
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
-
-
-def _written_through(path):
-    """Whether ``write_atomically`` writes ``path`` through instead of replacing it: it exists
-    and is not a regular file, or it names a file this process holds open (``/dev/stdout``,
-    ``/dev/fd/N``, which resolve through ``/proc``)."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return False
-    return not stat.S_ISREG(mode) or _resolves_through_proc(path)
-
-
-def _resolves_through_proc(path):
-    current = os.path.abspath(path)
-    for _ in range(_MAX_LINKS):
-        folder = os.path.realpath(os.path.dirname(current))
-        if folder == "/proc" or folder.startswith("/proc/"):
-            return True
-        current = os.path.join(folder, os.path.basename(current))
-        if not os.path.islink(current):
-            return False
-        current = os.path.join(folder, os.readlink(current))
-    return False

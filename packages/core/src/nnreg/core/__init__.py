@@ -37,6 +37,7 @@ _HOMES = {
     "read_csv_columns": "_csv",
     # files and versions
     "write_atomically": "_files",
+    "writes_through": "_files",
     "__version__": "_version",
 }
 
@@ -63,7 +64,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily
     from ._defaults import REGRESSOR_DEFAULTS
     from ._ensemble import train_ensemble
     from ._errors import TrainingError
-    from ._files import write_atomically
+    from ._files import write_atomically, writes_through
     from ._fit_report import FitReport
     from ._mlp import LECTURE_LAYER_SIZES, forward, init_params, mse, tanh_layer
     from ._regressor import Regressor, load_model

@@ -31,10 +31,21 @@ def write_atomically(path, write):
         mode = None
     if mode is not None and stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
-    if mode is not None and (not stat.S_ISREG(mode) or _names_an_open_file(path)):
+    if writes_through(path):
         _write_through(path, write)
     else:
         _replace(Path(os.path.realpath(path)), write)
+
+
+def writes_through(path):
+    """Whether ``write_atomically`` writes ``path`` through instead of replacing it: it exists
+    and is not a regular file, or it names a file this process holds open (``/dev/stdout``,
+    ``/dev/fd/N``, which resolve through ``/proc``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    return not stat.S_ISREG(mode) or _names_an_open_file(path)
 
 
 def _replace(path, write):
