@@ -6,6 +6,8 @@ never wait for jax, keras or matplotlib.
 """
 
 import argparse
+import contextlib
+import os
 import sys
 
 from . import _compare_command, _fit_command, _interrupts, _predict_command, _sweep_command
@@ -78,9 +80,18 @@ def script():
 
     A Ctrl-C after ``main`` has returned stays recorded and unraised: the exit code is
     decided, and raising it while the interpreter shuts down would print a traceback.
+    An interrupted command leaves at once, without the interpreter's shutdown: that takes
+    a quarter of a second with jax loaded, and XLA may still be compiling on another thread
+    (nnreg.core does not wait for it); by then every output has been removed.
     """
     _interrupts.hold_from_now()
-    return main()
+    exit_code = main()
+    if exit_code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+                stream.flush()
+        os._exit(exit_code)
+    return exit_code
 
 
 def _classify(err):

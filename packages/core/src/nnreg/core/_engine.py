@@ -3,9 +3,9 @@
 A single run is an ensemble of one. Parameter leaves carry a leading member axis, the
 optimizer state is the ``vmap`` of an optax ``(init, update)`` pair, and each chunk is one
 compiled loop over epochs. Chunks grow until one takes about ``TARGET_CHUNK_SECONDS``, so a
-4000-epoch run is a handful of calls, Ctrl-C is honoured within a chunk at any epoch count,
-and progress and early stopping are decided between chunks. The epoch count of a chunk is
-a traced argument: changing it never recompiles.
+4000-epoch run is a handful of calls, Ctrl-C is honoured within a chunk at any epoch count
+(and at once while the chunk compiles), and progress and early stopping are decided between
+chunks. The epoch count of a chunk is a traced argument: changing it never recompiles.
 """
 
 import contextlib
@@ -25,8 +25,8 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from ._results import divergence_epoch
 
-TARGET_CHUNK_SECONDS = 0.3
-FIRST_CHUNK_EPOCHS = 16  # the first call also compiles: keep it short
+TARGET_CHUNK_SECONDS = 0.2
+FIRST_CHUNK_EPOCHS = 16  # its time sizes the next chunk
 MAX_CHUNK_GROWTH = 8
 MAX_CHUNK_EPOCHS = 4096  # the loss buffers of one chunk hold this many epochs
 
@@ -181,6 +181,10 @@ def run(
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
     with _interrupts_held() as interrupted:
+        first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), data)
+        _compile_interruptibly(
+            lambda: run_chunk.lower(*first_chunk, update=update, predict=predict), interrupted
+        )
         while True:
             # Without patience the next chunk is queued before the previous one is read, so
             # the devices never wait for the host.
@@ -203,8 +207,6 @@ def run(
             done += chunk
             now = time.perf_counter()
             growth = length * MAX_CHUNK_GROWTH
-            # Compilation inflates the first chunk's time, which only keeps the next one short:
-            # Ctrl-C must not wait for a long chunk early in training.
             growth = min(growth, int(chunk * TARGET_CHUNK_SECONDS / max(now - last_read, 1e-6)))
             length = max(1, min(capacity, growth))
             last_read = now
@@ -268,6 +270,35 @@ def to_host(array):
     if jax.process_count() > 1:
         return np.asarray(multihost_utils.process_allgather(array, tiled=True))
     return np.asarray(array)
+
+
+def _compile_interruptibly(lower, interrupted):
+    """Compile the chunk ``lower()`` traces, on another thread, so that Ctrl-C need not wait.
+
+    XLA's compilation holds the calling thread for a second or more and no Python signal
+    handler runs meanwhile. Tracing stays on this thread, under the caller's JAX settings;
+    the jitted chunk then finds the compiled program in its cache (or in the persistent
+    compilation cache). On Ctrl-C, KeyboardInterrupt is raised at once and the compilation
+    finishes unobserved: the thread is not a daemon, so an interpreter that exits normally
+    waits for it rather than tearing XLA down under it.
+    """
+    lowered = lower()
+    failure = []
+
+    def compile_lowered():
+        try:
+            lowered.compile()
+        except BaseException as err:  # re-raised on the caller's thread
+            failure.append(err)
+
+    compiling = threading.Thread(target=compile_lowered, name="nnreg-compile")
+    compiling.start()
+    while compiling.is_alive():
+        compiling.join(0.02)
+        if interrupted():
+            raise KeyboardInterrupt
+    if failure:
+        raise failure[0]
 
 
 @contextlib.contextmanager
