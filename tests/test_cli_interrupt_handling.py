@@ -110,3 +110,60 @@ def test_ctrl_c_stops_training_promptly_and_writes_nothing(command, tmp_path):
     assert stderr.endswith(f"nnreg {command[0]}: interrupted\n") and "Traceback" not in stderr
     assert latency < 3, latency  # a chunk (an epoch for Keras) lasts well under a second
     assert list(tmp_path.iterdir()) == []  # no folder, no JSON, no temporary
+
+
+# The console script's watcher ends its process, so it is tested in child processes.
+WATCHED_CHILD = """
+import os, signal, sys, time
+from nnreg.cli import _interrupts
+
+_interrupts.leave_at_once_from_now()
+with _interrupts.held("nnreg child"):
+    {body}
+"""
+
+
+def run_watched_child(body):
+    indented = "\n    ".join(body.strip().splitlines())
+    return subprocess.run(
+        [sys.executable, "-c", WATCHED_CHILD.format(body=indented)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_console_scripts_ctrl_c_ends_the_process_at_once():
+    done = run_watched_child("""
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(5)
+print("ran on")
+""")
+    assert done.returncode == 130
+    assert done.stderr == "nnreg child: interrupted\n" and "ran on" not in done.stdout
+
+
+def test_the_console_scripts_ctrl_c_waits_for_outputs_being_written():
+    done = run_watched_child("""
+with _interrupts.writing():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.5)
+    print("written", flush=True)
+try:
+    _interrupts.checkpoint()
+except KeyboardInterrupt:
+    print("raised at the checkpoint", flush=True)
+""")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "written\nraised at the checkpoint\n"
+
+
+def test_the_console_scripts_ctrl_c_is_ignored_once_the_exit_code_is_decided():
+    done = run_watched_child("""
+_interrupts.decided()
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(0.5)
+print("finished", flush=True)
+""")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "finished\n"

@@ -58,7 +58,7 @@ def main(argv=None):
     if unknown:  # answered with the command's own usage, not the top-level one
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
-        with _interrupts.held():
+        with _interrupts.held(f"nnreg {args.command}"):
             exit_code = args.run(args)
             _interrupts.checkpoint()  # one that came while the outputs were being renamed
         return exit_code
@@ -76,16 +76,17 @@ def main(argv=None):
 
 
 def script():
-    """The ``nnreg`` console script: ``main``, with Ctrl-C recorded from its first line.
+    """The ``nnreg`` console script: ``main``, with Ctrl-C ending the process from its first
+    line (``_interrupts.leave_at_once_from_now``), except while outputs are written.
 
-    A Ctrl-C after ``main`` has returned stays recorded and unraised: the exit code is
-    decided, and raising it while the interpreter shuts down would print a traceback.
-    An interrupted command leaves at once, without the interpreter's shutdown: that takes
-    a quarter of a second with jax loaded, and XLA may still be compiling on another thread
-    (nnreg.core does not wait for it); by then every output has been removed.
+    A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
+    An interrupted command leaves without the interpreter's shutdown: that takes a quarter
+    of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
+    does not wait for it); by then every output has been removed.
     """
-    _interrupts.hold_from_now()
+    _interrupts.leave_at_once_from_now()
     exit_code = main()
+    _interrupts.decided()
     if exit_code == EXIT_INTERRUPTED:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream

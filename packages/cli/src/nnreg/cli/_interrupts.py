@@ -13,6 +13,13 @@ KeyboardInterrupt at ``checkpoint()``, between steps. Blocks that should stop pr
 ``raised_during()``, with Python's handler back: nnreg.core's engine holds interrupts between
 training chunks only when it finds that handler. An interrupt that Python drops in a callback
 is sent again once the callback has returned.
+
+The console script goes further (``leave_at_once_from_now``): Python runs signal handlers only
+between bytecodes of the main thread, which an import, XLA's compilation or a chunk of training
+can hold for seconds. A watcher thread wakes on the signal itself (``signal.set_wakeup_fd``)
+and ends the process on the spot with exit code 130, without the interpreter's shutdown, so
+nothing can crash on the way out. Only while outputs are being written (``writing()``) does it
+leave the interrupt to the checkpoints, so that no half-written output remains.
 """
 
 import contextlib
@@ -21,12 +28,19 @@ import signal
 import sys
 import threading
 
+from ._errors import EXIT_INTERRUPTED
+
 _received = threading.Event()  # a SIGINT is recorded and not yet raised
 _holding = threading.Event()  # a command holds interrupts in this process
+_leaving_at_once = threading.Event()  # the console script's watcher ends the process
+_writing_lock = threading.Lock()  # the watcher decides under it; writing() counts under it
+_writing_depth = 0  # outputs being written: the watcher records instead of leaving
+_label = "nnreg"  # names the command in the message
 
 
 def _record(signum, frame):
-    _received.set()
+    if not _leaving_at_once.is_set():  # else the watcher has decided what to do
+        _received.set()
 
 
 def _resend_dropped(previous_hook):
@@ -42,18 +56,64 @@ def _resend_dropped(previous_hook):
     return hook
 
 
-def hold_from_now():
-    """Record Ctrl-C from now on, for the console script before ``main`` runs."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _record)
+def leave_at_once_from_now():
+    """For the console script, before ``main`` runs: from now on Ctrl-C ends the process at
+    once with exit code 130, except while outputs are written (then it is raised after)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, _record)  # a Python handler: the C one writes the wake-up byte
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+    _leaving_at_once.set()
+    watcher = threading.Thread(target=_watch, args=(wake_read,), name="nnreg-ctrl-c", daemon=True)
+    watcher.start()
+
+
+def decided():
+    """The console script's exit code is decided: a later Ctrl-C is recorded, not acted on."""
+    global _writing_depth
+    with _writing_lock:
+        _writing_depth += 1
 
 
 @contextlib.contextmanager
-def held():
+def writing():
+    """Outputs are being written: Ctrl-C waits for the next checkpoint instead of leaving."""
+    global _writing_depth
+    with _writing_lock:
+        _writing_depth += 1
+    try:
+        yield
+    finally:
+        with _writing_lock:
+            _writing_depth -= 1
+
+
+def _watch(wake_read):
+    while True:
+        if signal.SIGINT not in os.read(wake_read, 64):
+            continue
+        with _writing_lock:  # held to the end: writing() cannot begin while the process ends
+            if _writing_depth:
+                _received.set()
+                continue
+            with contextlib.suppress(OSError):
+                # On a terminal the progress line is still open.
+                newline = "\n" if sys.stderr.isatty() else ""
+                os.write(sys.stderr.fileno(), f"{newline}{_label}: interrupted\n".encode())
+            os._exit(EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def held(label="nnreg"):
     """Hold interrupts for a whole command; restore the previous handlers afterwards.
 
-    Outside the main thread (where no handler can be installed) nothing changes.
+    ``label`` names the command in the console script's message. Outside the main thread
+    (where no handler can be installed) nothing changes.
     """
+    global _label
+    _label = label
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -79,9 +139,10 @@ def checkpoint():
 
 @contextlib.contextmanager
 def raised_during():
-    """Run the block with Ctrl-C raised at once (and held by nnreg.core between chunks)."""
+    """Run the block with Ctrl-C raised at once (and held by nnreg.core between chunks); under
+    the console script's watcher, the process ends instead."""
     checkpoint()
-    if not _holding.is_set():
+    if not _holding.is_set() or _leaving_at_once.is_set():
         yield
         return
     signal.signal(signal.SIGINT, signal.default_int_handler)

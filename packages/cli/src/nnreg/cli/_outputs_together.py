@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nnreg.core import write_atomically, writes_through
 
+from . import _interrupts
 from ._errors import RunFailed
 
 
@@ -30,13 +31,18 @@ class OutputsTogether:
         self._through = []  # (staged file, target): "-" or a file written through
 
     def __enter__(self):
+        self._writing = _interrupts.writing()  # the console script's Ctrl-C waits for the end
+        self._writing.__enter__()
         return self
 
     def __exit__(self, kind, error, traceback):
-        if error is None:
-            self.commit()
-        else:
-            self.discard()
+        try:
+            if error is None:
+                self.commit()
+            else:
+                self.discard()
+        finally:
+            self._writing.__exit__(None, None, None)
 
     def write(self, target, write, *, flag=None):
         """Call ``write(path)`` to make ``target``'s whole file at ``path`` now; it appears at

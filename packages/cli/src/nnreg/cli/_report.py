@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nnreg.core import write_atomically
 
+from . import _interrupts
 from ._errors import InputError, RunFailed
 from ._outputs_together import OutputsTogether
 
@@ -95,8 +96,9 @@ def _same_regular_file(a, b):
 def write_text(path, text):
     """``text`` to file ``path`` atomically, or to standard output for ``-``."""
     if str(path) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        with _interrupts.writing():
+            sys.stdout.write(text)
+            sys.stdout.flush()
         return
     write_file(path, lambda file: file.write(text.encode()))
 
@@ -104,7 +106,8 @@ def write_text(path, text):
 def write_file(path, write):
     """Call ``write(binary_file)`` for a file that appears at ``path`` whole or not at all."""
     try:
-        write_atomically(path, write)
+        with _interrupts.writing():  # the console script's Ctrl-C leaves no temporary behind
+            write_atomically(path, write)
     except OSError as err:
         raise RunFailed(f"cannot write {path}: {err.strerror or err}") from None
 
@@ -134,17 +137,18 @@ class ResultsFolder:
 
     @contextlib.contextmanager
     def writing(self):
-        created = _create_folder(self.out)
-        try:
-            with OutputsTogether() as self._outputs:
-                yield self
-        except BaseException:
-            for folder in created:  # deepest first; left alone if something else is inside
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-            raise
-        finally:
-            self._outputs = None
+        with _interrupts.writing():
+            created = _create_folder(self.out)
+            try:
+                with OutputsTogether() as self._outputs:
+                    yield self
+            except BaseException:
+                for folder in created:  # deepest first; left alone if something else is inside
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                raise
+            finally:
+                self._outputs = None
 
     def write_json(self, name, document):
         data = json_text(document).encode()
