@@ -8,8 +8,9 @@ epochs per method) against the nnreg command with a cold and then a warm compila
         --no-plots`.
 A third workload, fused, runs those three methods with and without --fused (with --repeat,
 alternately, in separate processes) and compares each method's steady time as the command
-reports it in its JSON.
-Usage: python benchmarks/compare_speed.py [--repeats 2] [--workloads four,jax,fused]
+reports it in its JSON. A fourth, sweep, does the same for `nnreg sweep` (48 Adam members,
+the README's example) with a warm compilation cache, from the seconds its JSON reports.
+Usage: python benchmarks/compare_speed.py [--repeats 2] [--workloads four,jax,fused,sweep]
 """
 
 import argparse
@@ -71,15 +72,36 @@ def measure_fused(repeats, tmp):
         print(f"  {method:<11} plain {plain:6.3f} s  --fused {fused:6.3f} s  {fused / plain:4.2f}x")
 
 
+def measure_sweep(repeats, tmp):
+    nnreg = Path(sys.executable).with_name("nnreg")
+    sweep = [str(nnreg), "sweep", "--seeds", "16", "--lrs", "0.001,0.003,0.01", "--no-plots"]
+    sweep += ["--quiet", "--json", "-", "--out", str(Path(tmp) / "sweep")]
+    env = {**os.environ, "NNREG_CACHE_DIR": str(Path(tmp) / "cache-sweep")}
+
+    def seconds(command):
+        done = subprocess.run(command, check=True, env=env, capture_output=True, text=True)
+        return json.loads(done.stdout)["seconds"]
+
+    runs = {"plain": [], "fused": []}
+    for repeat in range(repeats + 1):  # the first pair fills the compilation cache
+        plain, fused = seconds(sweep), seconds([*sweep, "--fused"])
+        if repeat:
+            runs["plain"].append(plain)
+            runs["fused"].append(fused)
+    plain, fused = min(runs["plain"]), min(runs["fused"])
+    print(f"sweep: 48 Adam members, warm cache, best of {repeats} processes each")
+    print(f"  plain {plain:6.2f} s  --fused {fused:6.2f} s  {fused / plain:4.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--workloads", default="four,jax,fused")
+    parser.add_argument("--workloads", default="four,jax,fused,sweep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for workload in args.workloads.split(","):
-            if workload == "fused":
-                measure_fused(args.repeats, tmp)
+            if workload in ("fused", "sweep"):
+                (measure_fused if workload == "fused" else measure_sweep)(args.repeats, tmp)
                 continue
             best = measure(workload, args.repeats, tmp)
             lecture = best["lecture"]

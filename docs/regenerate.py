@@ -3,9 +3,10 @@
 Each fenced block that follows a marker line ``<!-- output: NAME -->`` in README.md is
 replaced by what the command of that name prints (stdout and stderr, in order); the figures
 those commands write are copied into docs/. Usage, from the repository's root with nnreg
-installed (the benchmarks take several minutes; ``--quick`` skips them):
+installed (the benchmarks take several minutes; ``--quick`` skips them; names given remake
+only those outputs):
 
-    python docs/regenerate.py [--quick]
+    python docs/regenerate.py [--quick] [NAME ...]
 """
 
 import argparse
@@ -74,12 +75,17 @@ def run(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the benchmarks")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these outputs")
     args = parser.parse_args()
     readme = (ROOT / "README.md").read_text()
     names = set(MARKER.findall(readme))
     unknown = names - set(OUTPUTS)
     if unknown:
         sys.exit(f"regenerate: README.md names unknown outputs: {', '.join(sorted(unknown))}")
+    not_shown = set(args.names) - names
+    if not_shown:
+        sys.exit(f"regenerate: README.md shows no output named {', '.join(sorted(not_shown))}")
+    names = set(args.names) or names
     outputs = {
         name: run(name)
         for name in OUTPUTS
