@@ -108,7 +108,7 @@ def test_ctrl_c_stops_training_promptly_and_writes_nothing(command, tmp_path):
     stderr = "".join(lines) + rest
     assert process.returncode == 130, stderr
     assert stderr.endswith(f"nnreg {command[0]}: interrupted\n") and "Traceback" not in stderr
-    assert latency < 3, latency  # a chunk (an epoch for Keras) lasts well under a second
+    assert latency < 1, latency  # the console script leaves at once
     assert list(tmp_path.iterdir()) == []  # no folder, no JSON, no temporary
 
 
