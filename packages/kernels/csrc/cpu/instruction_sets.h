@@ -1,6 +1,5 @@
 // The x86 instruction sets the CPU kernels are compiled for, and which of them this CPU runs:
-// detected once here for every kernel (dense_tanh and mlp_tanh each map them to their own
-// compiled variants).
+// detected once here for every kernel, and mapped here to each kernel's compiled variants.
 #pragma once
 
 #include <vector>
@@ -29,6 +28,29 @@ inline std::vector<InstructionSet> supported_instruction_sets() {
 #endif
   sets.push_back(InstructionSet::kPortable);
   return sets;
+}
+
+// A kernel's table entry for each instruction set this CPU runs, fastest first. Builds
+// without the x86 variants pass the portable entry alone (it is then the only set).
+template <typename KernelSet>
+std::vector<KernelSet> kernel_sets_this_cpu_runs(const KernelSet& portable,
+                                                 const KernelSet& avx2 = {},
+                                                 const KernelSet& avx512 = {}) {
+  std::vector<KernelSet> kernels;
+  for (const InstructionSet set : supported_instruction_sets()) {
+    switch (set) {
+      case InstructionSet::kAvx512:
+        kernels.push_back(avx512);
+        break;
+      case InstructionSet::kAvx2:
+        kernels.push_back(avx2);
+        break;
+      case InstructionSet::kPortable:
+        kernels.push_back(portable);
+        break;
+    }
+  }
+  return kernels;
 }
 
 }  // namespace nnreg::cpu

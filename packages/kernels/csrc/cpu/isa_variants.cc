@@ -40,22 +40,13 @@ void backward_avx512(const BackwardArgs& args, int64_t layer, int64_t begin, int
 #endif
 
 std::vector<KernelSet> detect_kernel_sets() {
-  std::vector<KernelSet> sets;
-  for (const InstructionSet set : supported_instruction_sets()) {
-    switch (set) {
+  const KernelSet portable{"portable", forward_portable, backward_portable};
 #ifdef NNREG_X86_VARIANTS
-      case InstructionSet::kAvx512:
-        sets.push_back({"avx512", forward_avx512, backward_avx512});
-        break;
-      case InstructionSet::kAvx2:
-        sets.push_back({"avx2", forward_avx2, backward_avx2});
-        break;
+  return kernel_sets_this_cpu_runs(portable, {"avx2", forward_avx2, backward_avx2},
+                                   {"avx512", forward_avx512, backward_avx512});
+#else
+  return kernel_sets_this_cpu_runs(portable);
 #endif
-      default:
-        sets.push_back({"portable", forward_portable, backward_portable});
-    }
-  }
-  return sets;
 }
 
 }  // namespace
