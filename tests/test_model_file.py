@@ -23,9 +23,11 @@ def valid_state(sizes=SIZES):
     rng = np.random.default_rng(0)
     layers = zip(sizes[:-1], sizes[1:], strict=True)
     return ModelState(
-        params=[
-            {"W": rng.normal(size=(i, o)).astype(np.float32), "b": np.full((1, o), 0.5, "f4")}
-            for i, o in layers
+        members=[
+            [
+                {"W": rng.normal(size=(i, o)).astype(np.float32), "b": np.full((1, o), 0.5, "f4")}
+                for i, o in layers
+            ]
         ],
         x_columns=tuple(f"x{i}" for i in range(sizes[0])),
         y_column="target",
@@ -87,7 +89,7 @@ def test_a_valid_file_reads_back_exactly(good):
     path, state = good
     got = read_model_file(path)
     assert (got.x_columns, got.y_column, got.layer_sizes) == (("x0", "x1"), "target", SIZES)
-    for mine, theirs in zip(got.params, state.params, strict=True):
+    for mine, theirs in zip(got.members[0], state.members[0], strict=True):
         np.testing.assert_array_equal(mine["W"], theirs["W"])
         assert mine["W"].dtype == mine["b"].dtype == np.float32
     np.testing.assert_array_equal(got.x_std, state.x_std)
@@ -97,19 +99,19 @@ def test_a_valid_file_reads_back_exactly(good):
 def test_load_model_predicts_with_what_the_file_holds(good):
     path, state = good
     x = np.array([[0.0, 1.0], [2.0, -1.0]])
-    hidden = np.tanh((x - state.x_mean) / state.x_std @ state.params[0]["W"] + 0.5)
-    expected = (hidden @ state.params[1]["W"] + 0.5)[:, 0] * 0.25 + 1.5
+    hidden = np.tanh((x - state.x_mean) / state.x_std @ state.members[0][0]["W"] + 0.5)
+    expected = (hidden @ state.members[0][1]["W"] + 0.5)[:, 0] * 0.25 + 1.5
     np.testing.assert_allclose(core.load_model(path).predict(x), expected, rtol=1e-5)
 
 
 def test_fortran_order_big_endian_and_float64_are_read_as_the_values_they_are(good):
     path, state = good
     contents = members(path)
-    contents["W0.npy"] = npy(np.asfortranarray(state.params[0]["W"]).astype(">f4"))
-    contents["W1.npy"] = npy(state.params[1]["W"].astype(np.float64))
+    contents["W0.npy"] = npy(np.asfortranarray(state.members[0][0]["W"]).astype(">f4"))
+    contents["W1.npy"] = npy(state.members[0][1]["W"].astype(np.float64))
     got = read_model_file(write_members(path, contents))
-    np.testing.assert_array_equal(got.params[0]["W"], state.params[0]["W"])
-    np.testing.assert_array_equal(got.params[1]["W"], state.params[1]["W"])
+    np.testing.assert_array_equal(got.members[0][0]["W"], state.members[0][0]["W"])
+    np.testing.assert_array_equal(got.members[0][1]["W"], state.members[0][1]["W"])
 
 
 NOT_TEXT = np.frombuffer(np.array([0x41, 0x110000], "<u4").tobytes(), "<U1")

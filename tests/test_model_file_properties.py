@@ -24,15 +24,18 @@ PROPERTY = settings(
 )
 MEMBERS = ["format", "format_version", "activation", "layer_sizes", "x_columns", "y_column"]
 MEMBERS += ["x_mean", "x_std", "y_mean", "y_std", "W0", "b0", "W1", "b1", "nnreg_version"]
+MEMBERS += ["members", "linear_weights", "linear_bias", "noise_variance"]
 MOST_BYTES_READ = 4 << 20  # the valid file is about 3 KiB
 
 
 def valid_file_bytes(tmp_path):
     rng = np.random.default_rng(0)
     state = ModelState(
-        params=[
-            {"W": rng.normal(size=(2, 3)).astype("f4"), "b": np.zeros((1, 3), "f4")},
-            {"W": rng.normal(size=(3, 1)).astype("f4"), "b": np.zeros((1, 1), "f4")},
+        members=[
+            [
+                {"W": rng.normal(size=(2, 3)).astype("f4"), "b": np.zeros((1, 3), "f4")},
+                {"W": rng.normal(size=(3, 1)).astype("f4"), "b": np.zeros((1, 1), "f4")},
+            ]
         ],
         x_columns=("a", "b"),
         y_column="y",
@@ -132,7 +135,7 @@ def check_model(state):
     assert sizes[-1] == 1 and len(state.x_columns) == sizes[0]
     assert all(isinstance(name, str) for name in (*state.x_columns, state.y_column))
     for layer, (fan_in, fan_out) in zip(
-        state.params, zip(sizes, sizes[1:], strict=False), strict=True
+        state.members[0], zip(sizes, sizes[1:], strict=False), strict=True
     ):
         assert layer["W"].shape == (fan_in, fan_out) and layer["b"].shape == (1, fan_out)
         assert np.isfinite(layer["W"]).all() and np.isfinite(layer["b"]).all()

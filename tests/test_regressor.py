@@ -64,7 +64,9 @@ def test_same_seed_same_model_other_seed_other_split():
 def test_patience_stops_early_and_keeps_the_best_parameters():
     rng = np.random.default_rng(1)
     x, y = rng.uniform(0, 5, (30, 1)), rng.normal(size=30)  # pure noise: overfits at once
-    model = core.Regressor(learning_rate=0.1, weight_decay=0, patience=10, epochs=2000)
+    model = core.Regressor(
+        learning_rate=0.1, weight_decay=0, patience=10, epochs=2000, ensemble=1, linear=False
+    )
     report = model.fit(x, y).report_
     assert report.stopped_early and report.epochs_run < 2000
     assert 10 < report.epochs_run - report.best_epoch <= 20
@@ -109,7 +111,7 @@ def test_model_file_is_plain_npz_with_every_field(fitted, tmp_path):
     with np.load(tmp_path / "model.npz", allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
     assert all(a.dtype != object for a in arrays.values())
-    assert str(arrays["format"]) == "nnreg-regressor" and int(arrays["format_version"]) == 1
+    assert str(arrays["format"]) == "nnreg-regressor" and int(arrays["format_version"]) == 2
     assert str(arrays["nnreg_version"]) == importlib.metadata.version("nnreg-core")
     assert str(arrays["activation"]) == "tanh"
     assert arrays["layer_sizes"].tolist() == [2, 10, 10, 10, 1]

@@ -1,6 +1,6 @@
 """nnreg.core: the lecture's data, its pytree MLP, compiled trainers, ensembles and a regressor.
 
-Names load on first use (PEP 562), so that ``nnreg.core.REGRESSOR_DEFAULTS``,
+Names load on first use (PEP 562), so that ``nnreg.core.REGRESSOR_DEFAULTS``, ``MAX_ENSEMBLE``,
 ``__version__`` and ``write_atomically`` are available without importing jax: the ``nnreg``
 command builds its ``--help`` from them.
 """
@@ -31,6 +31,7 @@ _HOMES = {
     "train_optax": "_trainers",
     # the user's own data
     "REGRESSOR_DEFAULTS": "_defaults",
+    "MAX_ENSEMBLE": "_defaults",
     "FitReport": "_fit_report",
     "Regressor": "_regressor",
     "load_model": "_regressor",
@@ -61,7 +62,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily
     # ruff: noqa: F401
     from ._csv import read_csv_columns
     from ._data import LECTURE_SEED, VALIDATION_SEED, generate_data
-    from ._defaults import REGRESSOR_DEFAULTS
+    from ._defaults import MAX_ENSEMBLE, REGRESSOR_DEFAULTS
     from ._ensemble import train_ensemble
     from ._errors import TrainingError
     from ._files import write_atomically, writes_through

@@ -22,6 +22,8 @@ class RegressorDefaults:
     val_fraction: float = 0.2
     seed: int = 0
     patience: int = 200
+    ensemble: int = 8
+    linear: bool = True
 
     @property
     def optimizers(self) -> tuple:
@@ -29,3 +31,4 @@ class RegressorDefaults:
 
 
 REGRESSOR_DEFAULTS = RegressorDefaults()
+MAX_ENSEMBLE = 1024  # networks in one model; it bounds what a model file can make nnreg build

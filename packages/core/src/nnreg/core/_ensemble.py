@@ -37,6 +37,7 @@ def train_ensemble(
     progress: Callable[[int, int, float], None] | None = None,
     chunk_epochs: int | None = None,
     patience: int | None = None,
+    init: Callable = init_params,
 ) -> EnsembleResult:
     """Train one member per ``(seeds[i], learning_rates[i])`` pair, all in one program.
 
@@ -53,6 +54,8 @@ def train_ensemble(
     divide is padded, and the padding dropped. ``layer``, ``forward``, ``progress`` (called
     with the members' mean training loss), ``chunk_epochs`` and ``patience`` (per member;
     training stops once no member improves) are as for ``train_gradient_descent``.
+    ``init(layer_sizes, seed=...)`` makes each member's initial parameters (default: the
+    lecture's ``init_params``).
     """
     seeds = _checks.check_seeds(seeds)
     learning_rates = _checks.check_learning_rates(learning_rates, len(seeds))
@@ -65,6 +68,7 @@ def train_ensemble(
     )
     devices = _checks.check_devices(jax.devices() if devices is None else devices)
     factory = _checks.check_callable(optimizer, "optimizer") or gradient_descent
+    init = _checks.check_callable(init, "init")
 
     members = len(seeds)
     padded = -(-members // len(devices)) * len(devices)
@@ -72,7 +76,7 @@ def train_ensemble(
     pad = np.arange(padded).clip(max=members - 1)
     stacked = jax.tree.map(
         lambda *leaves: np.stack(leaves),
-        *[jax.tree.map(np.asarray, init_params(sizes, seed=int(s))) for s in seeds[pad]],
+        *[jax.tree.map(np.asarray, init(sizes, seed=int(s))) for s in seeds[pad]],
     )
     mesh = Mesh(np.asarray(devices), (MEMBER_AXIS,))
     predict = member_predictor(layer, forward, mesh)

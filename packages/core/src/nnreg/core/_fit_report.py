@@ -15,7 +15,8 @@ class FitReport:
     scale, of the parameters before each update. With early stopping, ``best_epoch`` is the
     number of updates behind the kept parameters. ``diverged_epoch`` is the epoch whose loss
     first became NaN or infinite, -1 if none did: a fit can diverge after its best epoch and
-    still keep good parameters, and then says so.
+    still keep good parameters, and then says so. For an ensemble the losses are the
+    members' mean, ``best_epoch`` the latest member's and ``val_mse`` that of their mean.
     """
 
     train_mse: float
@@ -32,23 +33,36 @@ class FitReport:
     train_loss: np.ndarray = dataclasses.field(repr=False)
     val_loss: np.ndarray = dataclasses.field(repr=False)
     diverged_epoch: int = -1
+    member_val_mse: tuple = ()  # each ensemble member's validation MSE, the target's units
+    at_plane: int = 0  # networks that never improved on their start: the plane alone instead
 
     @property
     def stop_reason(self) -> str:
         reason = self._limit_reason()
+        if self.at_plane:
+            networks = (
+                "the network"
+                if len(self.member_val_mse) == 1
+                else (f"{self.at_plane} of {len(self.member_val_mse)} networks")
+            )
+            reason += (
+                f"; {networks} never improved on the least-squares plane, which is kept alone"
+                " in their place"
+            )
         if self.diverged_epoch >= 0:
             reason += f"; training diverged at epoch {self.diverged_epoch} (loss not finite)"
         return reason
 
     def _limit_reason(self):
+        if len(self.member_val_mse) > 1:
+            kept = f"kept each network's best parameters, the latest after epoch {self.best_epoch}"
+        else:
+            kept = f"kept the parameters after epoch {self.best_epoch}"
         if self.stopped_early:
             return (
                 f"early stopping: the validation MSE had not improved for {self.patience} "
-                f"epochs; kept the parameters after epoch {self.best_epoch}"
+                f"epochs; {kept}"
             )
         if self.best_epoch is not None:
-            return (
-                f"reached the limit of {self.max_epochs} epochs; kept the parameters after "
-                f"epoch {self.best_epoch}, the best on validation"
-            )
+            return f"reached the limit of {self.max_epochs} epochs; {kept}, the best on validation"
         return f"reached the limit of {self.max_epochs} epochs"

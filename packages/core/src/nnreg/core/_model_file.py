@@ -13,31 +13,45 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._defaults import MAX_ENSEMBLE
 from ._files import write_atomically
 from ._npz_reader import MAX_FILE_BYTES, NpzReader, Refused, WrongShape
 from ._version import __version__
 
 FORMAT = "nnreg-regressor"
-FORMAT_VERSION = 1
+# 1: one network. 2: an ensemble of networks, a linear part and the noise variance; the first
+# member keeps version 1's names (W0, b0, ...), member k > 0 is m{k}_W0, m{k}_b0, ...
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ACTIVATION = "tanh"
 # Far more layers than any network nnreg trains; it bounds what a file can make nnreg build.
 MAX_LAYERS = 1000
+MAX_MEMBERS = MAX_ENSEMBLE
 
 
 class ModelState(NamedTuple):
-    """Everything ``predict`` needs: weights, standardisation and column names."""
+    """Everything ``predict`` needs: networks, linear part, standardisation, column names.
 
-    params: list  # [{"W": (fan_in, fan_out), "b": (1, fan_out)}, ...] as float32 numpy
+    On standardised data a prediction is ``x @ linear_weights + linear_bias`` plus the mean
+    of the members' networks; ``noise_variance`` is the validation MSE of that prediction
+    (None for a version 1 file, which did not record it).
+    """
+
+    members: list  # networks, each [{"W": (fan_in, fan_out), "b": (1, fan_out)}, ...] float32
     x_columns: tuple
     y_column: str
     x_mean: np.ndarray  # (n_inputs,) float64
     x_std: np.ndarray
     y_mean: float
     y_std: float
+    linear_weights: np.ndarray | None = None  # (n_inputs,) float64; None: no linear part
+    linear_bias: float = 0.0
+    noise_variance: float | None = None
 
     @property
     def layer_sizes(self):
-        return (self.params[0]["W"].shape[0], *(p["W"].shape[1] for p in self.params))
+        first = self.members[0]
+        return (first[0]["W"].shape[0], *(p["W"].shape[1] for p in first))
 
 
 def write_model_file(path, state):
@@ -54,10 +68,20 @@ def write_model_file(path, state):
         "x_std": np.asarray(state.x_std, np.float64),
         "y_mean": np.float64(state.y_mean),
         "y_std": np.float64(state.y_std),
+        "members": np.int64(len(state.members)),
+        "linear_weights": np.zeros(len(state.x_columns))
+        if state.linear_weights is None
+        else np.asarray(state.linear_weights, np.float64),
+        "linear_bias": np.float64(state.linear_bias),
+        "noise_variance": np.float64(
+            np.nan if state.noise_variance is None else state.noise_variance
+        ),
     }
-    for i, layer in enumerate(state.params):
-        arrays[f"W{i}"] = np.asarray(layer["W"], np.float32)
-        arrays[f"b{i}"] = np.asarray(layer["b"], np.float32)
+    for k, member in enumerate(state.members):
+        prefix = f"m{k}_" if k else ""
+        for i, layer in enumerate(member):
+            arrays[f"{prefix}W{i}"] = np.asarray(layer["W"], np.float32)
+            arrays[f"{prefix}b{i}"] = np.asarray(layer["b"], np.float32)
     write_atomically(path, lambda file: np.savez(file, **arrays))
 
 
@@ -91,18 +115,18 @@ def read_model_file(path):
         raise ValueError(
             f"{path} is a damaged nnreg model file: no integer format_version"
         ) from None
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ValueError(
             f"{path} has model format version {version}; nnreg {__version__} reads "
-            f"version {FORMAT_VERSION} only"
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
     try:
-        return _state(archive)
+        return _state(archive, version)
     except Refused as err:
         raise ValueError(f"{path} is a damaged nnreg model file: {err}") from None
 
 
-def _state(archive):
+def _state(archive, version):
     activation = archive.text("activation")
     if activation != ACTIVATION:
         raise Refused(f"unknown activation {activation[:40]!r}")
@@ -122,14 +146,28 @@ def _state(archive):
     y_std = archive.finite("y_std", np.float64, ())
     if not ((x_std > 0).all() and y_std > 0):
         raise Refused("the standard deviations must be positive and finite")
-    return ModelState(
-        params=_layers(archive, sizes),
+    state = ModelState(
+        members=[_layers(archive, sizes)],
         x_columns=tuple(columns),
         y_column=archive.text("y_column"),
         x_mean=x_mean,
         x_std=x_std,
         y_mean=float(y_mean),
         y_std=float(y_std),
+    )
+    if version == 1:
+        return state
+    count = int(archive.array("members", "iu", ()))
+    if not 1 <= count <= MAX_MEMBERS:
+        raise Refused(f"{count} members, not between 1 and {MAX_MEMBERS}")
+    noise = float(archive.array("noise_variance", "f", ()))  # NaN: not recorded
+    if not (np.isnan(noise) or (np.isfinite(noise) and noise >= 0)):
+        raise Refused("the noise variance must be finite and not negative")
+    return state._replace(
+        members=[state.members[0], *(_layers(archive, sizes, f"m{k}_") for k in range(1, count))],
+        linear_weights=archive.finite("linear_weights", np.float64, (n_inputs,)),
+        linear_bias=float(archive.finite("linear_bias", np.float64, ())),
+        noise_variance=None if np.isnan(noise) else noise,
     )
 
 

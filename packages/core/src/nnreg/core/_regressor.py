@@ -2,23 +2,23 @@
 
 Inputs and target are standardised with the training split's mean and std, so the same
 defaults suit an Engel curve in dollars and a sensor in millivolts; predictions come back
-in the target's own units.
+in the target's own units. The model is a least-squares plane plus the mean of an ensemble
+of networks trained on what the plane leaves; the members' spread is its uncertainty.
 """
 
-import functools
+import statistics
 import time
 
 import numpy as np
-import optax
 
 from . import _checks, _fit_data
 from ._defaults import REGRESSOR_DEFAULTS
-from ._errors import TrainingError
 from ._fit_report import FitReport
-from ._mlp import init_params, tanh_layer
-from ._model_file import ModelState, read_model_file, write_model_file
+from ._linear_part import least_squares, linear_prediction
+from ._member_training import train_members
+from ._mlp import tanh_layer
+from ._model_file import MAX_MEMBERS, ModelState, read_model_file, write_model_file
 from ._predictors import member_predictor
-from ._trainers import train_optax
 from ._update_rules import optimizer_factory
 
 _DEFAULT = REGRESSOR_DEFAULTS
@@ -37,6 +37,11 @@ class Regressor:
     keeps the best parameters. ``layer`` replaces the hidden layer ``tanh(x @ W + b)`` with
     an equivalent implementation (such as ``nnreg.kernels.dense_tanh``), ``forward`` the
     whole network (such as ``nnreg.kernels.mlp_tanh``).
+
+    ``ensemble`` networks (seeds ``seed``, ``seed + 1``, ...) train as one compiled program,
+    each keeping its own best parameters; predictions are their mean, and ``predict(x,
+    return_std=True)`` also gives their spread. With ``linear`` the networks are added to
+    the least-squares plane of the training rows and learn what it leaves.
     """
 
     def __init__(
@@ -51,6 +56,8 @@ class Regressor:
         patience=_DEFAULT.patience,
         layer=None,
         forward=None,
+        ensemble=_DEFAULT.ensemble,
+        linear=_DEFAULT.linear,
     ):
         self.hidden = _checks.check_hidden(hidden)
         optimizer_factory(optimizer)  # checks the name
@@ -63,6 +70,12 @@ class Regressor:
         self.val_fraction = _checks.check_fraction(val_fraction, "val_fraction")
         self.seed = _checks.check_seed(seed)
         self.patience = _checks.check_patience(patience)
+        self.ensemble = _checks.check_int(ensemble, "ensemble", minimum=1)
+        if self.ensemble > MAX_MEMBERS:
+            raise ValueError(f"ensemble must be at most {MAX_MEMBERS}, got {self.ensemble}")
+        if not isinstance(linear, bool):
+            raise TypeError(f"linear must be True or False, got {linear!r}")
+        self.linear = linear
         self._predictor = member_predictor(layer or tanh_layer, forward)
         self.layer, self.forward = layer, forward
         self.report_ = None
@@ -85,58 +98,106 @@ class Regressor:
         x_mean, x_std = _fit_data.standardisation(x[train], x_columns)
         y_mean, y_std = _fit_data.standardisation(y[train], (y_column,))
 
-        def scaled(rows):
-            return (x[rows] - x_mean) / x_std, (y[rows] - y_mean) / y_std
+        x_train, y_train = (x[train] - x_mean) / x_std, (y[train] - y_mean) / y_std
+        x_val, y_val = (x[val] - x_mean) / x_std, (y[val] - y_mean) / y_std
+        x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
+        weights, bias = least_squares(x_all, y_all) if self.linear else (None, 0.0)
 
-        params = init_params((x.shape[1], *self.hidden, 1), seed=self.seed)
+        def residual(x_rows, y_rows):  # what the networks learn
+            return y_rows - linear_prediction(x_rows, weights, bias)
+
+        sizes = (x.shape[1], *self.hidden, 1)
         start = time.perf_counter()
-        result = self._train(params, *scaled(train), *scaled(val), progress)
+        trained = self._train(
+            sizes, x_train, residual(x_train, y_train), x_val, residual(x_val, y_val), progress
+        )
         seconds = time.perf_counter() - start
-        _check_learned(result, self.learning_rate)
         state = ModelState(
-            params=[{k: np.asarray(v) for k, v in p.items()} for p in result.params],
+            members=trained.members,
             x_columns=x_columns,
             y_column=str(y_column),
             x_mean=x_mean[0],
             x_std=x_std[0],
             y_mean=float(y_mean[0, 0]),
             y_std=float(y_std[0, 0]),
+            linear_weights=weights,
+            linear_bias=bias,
+        )
+        val_members = self._members_predict(state, x[val])
+        state = state._replace(
+            noise_variance=float(np.mean((val_members.mean(axis=0) - y[val, 0]) ** 2))
+            / state.y_std**2
         )
         report = FitReport(
             train_mse=_mse(self._predict(state, x[train]), y[train]),
-            val_mse=_mse(self._predict(state, x[val]), y[val]),
+            val_mse=_mse(val_members.mean(axis=0), y[val]),
             n_train=len(train),
             n_val=len(val),
-            epochs_run=len(result.train_loss),
+            epochs_run=trained.train_loss.shape[-1],
             max_epochs=self.epochs,
             patience=self.patience,
-            best_epoch=result.best_epoch,
-            stopped_early=result.stopped_early,
+            best_epoch=trained.best_epoch,
+            stopped_early=trained.stopped_early,
             seconds=seconds,
             val_rows=val,
-            train_loss=result.train_loss,
-            val_loss=result.val_loss,
-            diverged_epoch=result.diverged_epoch,
+            train_loss=trained.train_loss,
+            val_loss=trained.val_loss,
+            diverged_epoch=trained.diverged_epoch,
+            member_val_mse=tuple(float(np.mean((m - y[val, 0]) ** 2)) for m in val_members),
+            at_plane=trained.at_plane,
         )
         self._state, self.report_ = state, report
         return self
 
-    def _train(self, params, x, y, x_val, y_val, progress):
-        optimizer = _optimizer(self.optimizer, self.learning_rate, self.weight_decay)
-        return train_optax(
-            params, optimizer, x, y, x_val, y_val,
+    def _train(self, sizes, x, y, x_val, y_val, progress):
+        return train_members(
+            sizes, x, y, x_val, y_val,
+            members=self.ensemble,
+            seed=self.seed,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
             epochs=self.epochs,
-            layer=self._predictor.layer,
-            forward=self._predictor.forward,
+            predictor=self._predictor,
             progress=progress,
             patience=self.patience,
+            added_to_plane=self.linear,
         )  # fmt: skip
 
-    def predict(self, x):
-        """Predictions for the rows of ``x``, in the target's units, shape ``(rows,)``."""
-        return self._predict(self._fitted(), _fit_data.as_inputs(x))
+    def predict(self, x, return_std=False):
+        """Predictions for the rows of ``x``, in the target's units, shape ``(rows,)``: the
+        mean over the ensemble's members. With ``return_std``, also the members' standard
+        deviation (their spread: the model's uncertainty, not the data's noise; 0 for one
+        network), as ``(mean, std)`` in scikit-learn's convention."""
+        state = self._fitted()
+        members = self._members_predict(state, _fit_data.as_inputs(x))
+        if return_std:
+            return members.mean(axis=0), members.std(axis=0)
+        return members.mean(axis=0)
+
+    def predict_interval(self, x, level=0.9):
+        """``(lower, upper)`` around ``predict(x)``: mean ± z·sqrt(members' variance + noise
+        variance), z the normal quantile of ``level``; the noise variance is the ensemble's
+        validation MSE, recorded at fit time, so the interval covers new observations."""
+        level = _checks.check_number(level, "level")
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, got {level}")
+        state = self._fitted()
+        if state.noise_variance is None:
+            raise ValueError(
+                "this model's file (format version 1) has no noise estimate: fit it again "
+                "for prediction intervals"
+            )
+        mean, std = self.predict(x, return_std=True)
+        z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+        half = z * np.sqrt(std**2 + state.noise_variance * state.y_std**2)
+        return mean - half, mean + half
 
     def _predict(self, state, x):
+        return self._members_predict(state, x).mean(axis=0)
+
+    def _members_predict(self, state, x):
+        """Each member's predictions, ``(members, rows)``, in the target's units."""
         if x.shape[1] != len(state.x_columns):
             raise ValueError(
                 f"x has {x.shape[1]} columns but the model takes {len(state.x_columns)} "
@@ -144,9 +205,18 @@ class Regressor:
             )
         with np.errstate(over="ignore", invalid="ignore"):
             scaled = np.asarray((x - state.x_mean) / state.x_std, np.float32)
-            out = np.asarray(self._predictor.single(state.params, scaled), np.float64)
-            prediction = out[:, 0] * state.y_std + state.y_mean
-        bad = np.flatnonzero(~(np.isfinite(prediction) & np.isfinite(scaled).all(axis=1)))
+            plane = linear_prediction(
+                scaled.astype(np.float64), state.linear_weights, state.linear_bias
+            )
+            out = np.stack(
+                [
+                    np.asarray(self._predictor.single(params, scaled), np.float64) + plane
+                    for params in state.members
+                ]
+            )
+            prediction = out[:, :, 0] * state.y_std + state.y_mean
+        finite = np.isfinite(prediction).all(axis=0) & np.isfinite(scaled).all(axis=1)
+        bad = np.flatnonzero(~finite)
         if bad.size:
             raise ValueError(
                 f"cannot predict row {bad[0] + 1} (of {len(bad)} such rows): its inputs are "
@@ -175,35 +245,13 @@ class Regressor:
 def load_model(path):
     """Read a model file written by ``Regressor.save`` (or ``nnreg fit``)."""
     state = read_model_file(path)
-    model = Regressor(hidden=state.layer_sizes[1:-1])
+    model = Regressor(
+        hidden=state.layer_sizes[1:-1],
+        ensemble=len(state.members),
+        linear=state.linear_weights is not None,
+    )
     model._state = state
     return model
-
-
-@functools.lru_cache(maxsize=16)
-def _optimizer(name, learning_rate, weight_decay):
-    # The same object for the same settings lets repeated fits reuse the compiled trainer.
-    rule = optimizer_factory(name)(learning_rate)
-    if weight_decay == 0:
-        return rule
-    return optax.chain(optax.add_decayed_weights(weight_decay), rule)
-
-
-def _check_learned(result, learning_rate):
-    """Refuse a run whose kept parameters give a non-finite loss or are the initial ones."""
-    hint = f"try a smaller learning rate than {learning_rate:g}"
-    if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
-        raise TrainingError(
-            f"training diverged at epoch {result.diverged_epoch} (loss not finite); {hint}"
-        )
-    if result.best_epoch == 0:
-        happened = (
-            f"training diverged at epoch {result.diverged_epoch} and " if result.diverged else ""
-        )
-        raise TrainingError(
-            f"nothing was learned: {happened}the validation loss never improved on the "
-            f"initial weights; {hint}, or more epochs"
-        )
 
 
 def _mse(prediction, y):

@@ -1,0 +1,172 @@
+"""Training a fit's networks: one run, or an ensemble as one compiled program.
+
+Used by ``Regressor.fit``; each member keeps its own best parameters and is refused, with
+its index, if it diverged or learned nothing.
+"""
+
+import functools
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from ._ensemble import train_ensemble
+from ._errors import TrainingError
+from ._mlp import init_params
+from ._results import TrainResult
+from ._trainers import train_optax
+from ._update_rules import optimizer_factory
+
+
+def train_members(
+    sizes, x, y, x_val, y_val, *, members, seed, optimizer, learning_rate, weight_decay,
+    epochs, predictor, progress, patience, added_to_plane,
+):  # fmt: skip
+    """The members' kept parameters and their losses (seeds ``seed``, ``seed + 1``, ...).
+
+    ``added_to_plane``: the networks learn what a least-squares plane leaves, so their output
+    bias starts at zero rather than the lecture's one (which would shift the plane). A network
+    that never improved on its initial weights (without diverging) then gives way to the plane
+    alone: its output layer is zeroed, and ``at_plane`` counts such members. On small data
+    sets that is common, and the plane is the better model.
+    """
+    init = _residual_init if added_to_plane else init_params
+    common = dict(
+        layer=predictor.layer,
+        forward=predictor.forward,
+        progress=progress,
+        patience=patience,
+    )
+    if members == 1:
+        params = init(sizes, seed=seed)
+        rule = _optimizer(optimizer, learning_rate, weight_decay)
+        result = train_optax(params, rule, x, y, x_val, y_val, epochs=epochs, **common)
+        member, at_plane = _kept(result, _as_numpy(result.params), added_to_plane, learning_rate)
+        return _Trained(
+            [member],
+            result.train_loss,
+            result.val_loss,
+            result.best_epoch,
+            result.stopped_early,
+            result.diverged_epoch,
+            int(at_plane),
+        )
+    result = train_ensemble(
+        x, y, x_val, y_val,
+        seeds=[seed + k for k in range(members)],
+        learning_rates=learning_rate,
+        epochs=epochs,
+        optimizer=_optimizer_factory(optimizer, weight_decay),
+        layer_sizes=sizes,
+        init=init,
+        **common,
+    )  # fmt: skip
+    kept = [
+        _kept(
+            _member_result(result, k),
+            _as_numpy(result.member_params(k)),
+            added_to_plane,
+            learning_rate,
+            k,
+        )
+        for k in range(members)
+    ]
+    return _Trained(
+        [params for params, _ in kept],
+        result.train_loss.mean(axis=0),
+        result.val_loss.mean(axis=0),
+        None if result.best_epoch is None else int(result.best_epoch.max()),
+        result.stopped_early,
+        int(result.diverged_epoch.max()),
+        sum(at_plane for _, at_plane in kept),
+    )
+
+
+class _Trained(NamedTuple):
+    members: list
+    train_loss: np.ndarray  # (epochs,): the members' mean
+    val_loss: np.ndarray
+    best_epoch: int | None  # the latest of the members' best epochs
+    stopped_early: bool
+    diverged_epoch: int
+    at_plane: int  # members whose networks gave way to the plane alone
+
+
+def _as_numpy(params):
+    return [{k: np.asarray(v) for k, v in layer.items()} for layer in params]
+
+
+def _member_result(result, k):
+    """Member ``k`` of an ``EnsembleResult`` as the fields ``_check_learned`` reads."""
+    return TrainResult(
+        params=None,
+        train_loss=result.train_loss[k],
+        val_loss=result.val_loss[k],
+        final_train_loss=float(result.final_train_loss[k]),
+        final_val_loss=float(result.final_val_loss[k]),
+        diverged_epoch=int(result.diverged_epoch[k]),
+        best_epoch=None if result.best_epoch is None else int(result.best_epoch[k]),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _optimizer_factory(name, weight_decay):
+    """``learning_rate -> optimizer`` for train_ensemble; one object per setting, so that
+    repeated fits reuse the compiled program."""
+    rule = optimizer_factory(name)
+    if weight_decay == 0:
+        return rule
+    if name == "gd":
+        # gradient_descent keeps its rate in its state, which inject_hyperparams (how
+        # train_ensemble sets each member's rate) cannot reach inside a chain; optax.sgd
+        # takes the same plain steps.
+        rule = optax.sgd
+
+    def decayed(learning_rate):
+        return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
+
+    return decayed
+
+
+@functools.lru_cache(maxsize=16)
+def _optimizer(name, learning_rate, weight_decay):
+    # The same object for the same settings lets repeated fits reuse the compiled trainer.
+    rule = optimizer_factory(name)(learning_rate)
+    if weight_decay == 0:
+        return rule
+    return optax.chain(optax.add_decayed_weights(weight_decay), rule)
+
+
+def _residual_init(sizes, seed):
+    params = init_params(sizes, seed=seed)
+    params[-1] = {"W": params[-1]["W"], "b": jnp.zeros_like(params[-1]["b"])}
+    return params
+
+
+def _kept(result, params, added_to_plane, learning_rate, member=None):
+    """``(params, at_plane)``: the member's kept parameters, checked; untrained ones give
+    way to the plane where there is one and training did not diverge."""
+    if added_to_plane and result.best_epoch == 0 and not result.diverged:
+        params = [*params[:-1], {k: np.zeros_like(v) for k, v in params[-1].items()}]
+        return params, True
+    _check_learned(result, learning_rate, member)
+    return params, False
+
+
+def _check_learned(result, learning_rate, member=None):
+    """Refuse a run whose kept parameters give a non-finite loss or are the initial ones."""
+    hint = f"try a smaller learning rate than {learning_rate:g}"
+    who = "" if member is None else f"ensemble member {member}: "
+    if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
+        raise TrainingError(
+            f"{who}training diverged at epoch {result.diverged_epoch} (loss not finite); {hint}"
+        )
+    if result.best_epoch == 0:
+        happened = (
+            f"training diverged at epoch {result.diverged_epoch} and " if result.diverged else ""
+        )
+        raise TrainingError(
+            f"{who}nothing was learned: {happened}the validation loss never improved on the "
+            f"initial weights; {hint}, or more epochs"
+        )

@@ -1,0 +1,170 @@
+"""Regressor(ensemble=K) and its linear part: members trained as one program, predictions
+with their spread and intervals, ensemble model files, and old single-network files."""
+
+import zipfile
+
+import numpy as np
+import pytest
+
+import nnreg.core as core
+
+FAST = {"epochs": 80, "patience": None}
+
+
+def curve_data(rows=120, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 5, (rows, 1))
+    y = np.sqrt(x[:, 0]) + np.sin(x[:, 0]) + 0.2 * rng.normal(size=rows)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    x, y = curve_data()
+    return core.Regressor(ensemble=3, seed=5, **FAST).fit(x, y), x, y
+
+
+def test_members_start_from_successive_seeds_and_predict_their_mean(ensemble):
+    model, x, y = ensemble
+    members = model._members_predict(model._fitted(), x)
+    assert members.shape == (3, len(x))
+    # Member 0 starts from the seed that also draws the split: it is the single network.
+    alone = core.Regressor(seed=5, ensemble=1, **FAST).fit(x, y)
+    np.testing.assert_allclose(members[0], alone.predict(x), rtol=1e-4, atol=1e-4)
+    mean, std = model.predict(x, return_std=True)
+    np.testing.assert_allclose(mean, members.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(std, members.std(axis=0), rtol=1e-12)
+    assert (std > 0).all()  # different initial weights, different networks
+
+
+def test_the_report_gives_each_members_validation_mse_and_the_ensembles(ensemble):
+    model, x, y = ensemble
+    report = model.report_
+    val = report.val_rows
+    members = model._members_predict(model._fitted(), x[val])
+    expected = [np.mean((m - y[val]) ** 2) for m in members]
+    np.testing.assert_allclose(report.member_val_mse, expected, rtol=1e-9)
+    assert report.val_mse == pytest.approx(np.mean((members.mean(axis=0) - y[val]) ** 2))
+    assert report.train_loss.shape == report.val_loss.shape == (80,)
+
+
+def test_one_network_has_no_spread_and_predict_returns_the_mean_alone():
+    x, y = curve_data()
+    model = core.Regressor(ensemble=1, **FAST).fit(x, y)
+    mean, std = model.predict(x, return_std=True)
+    np.testing.assert_array_equal(mean, model.predict(x))
+    np.testing.assert_array_equal(std, np.zeros(len(x)))
+    assert model.report_.member_val_mse == (model.report_.val_mse,)
+
+
+def test_intervals_add_the_noise_variance_and_widen_with_the_level(ensemble):
+    model, x, _ = ensemble
+    mean, std = model.predict(x, return_std=True)
+    lower, upper = model.predict_interval(x, 0.9)
+    noise = model._fitted().noise_variance * model._fitted().y_std ** 2
+    np.testing.assert_allclose((upper - lower) / 2, 1.6448536 * np.sqrt(std**2 + noise), rtol=1e-6)
+    np.testing.assert_allclose((upper + lower) / 2, mean, rtol=1e-12)
+    assert noise == pytest.approx(model.report_.val_mse)
+    wider = model.predict_interval(x, 0.99)
+    assert (wider[1] - wider[0] > upper - lower).all()
+
+
+@pytest.mark.parametrize(
+    ("level", "error", "message"),
+    [(0, ValueError, "level must be between 0 and 1, got 0"), (1.5, ValueError, "got 1.5"),
+     ("high", TypeError, "level must be a number, got 'high'")],
+)  # fmt: skip
+def test_interval_levels_outside_zero_to_one_are_refused(ensemble, level, error, message):
+    model, x, _ = ensemble
+    with pytest.raises(error, match=message):
+        model.predict_interval(x, level)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [(0, ValueError, "ensemble must be at least 1, got 0"),
+     (2.5, TypeError, "ensemble must be an int, got 2.5"),
+     (True, TypeError, "ensemble must be an int, got True"),
+     (5000, ValueError, "ensemble must be at most 1024, got 5000")],
+)  # fmt: skip
+def test_bad_ensemble_sizes_are_refused(value, error, message):
+    with pytest.raises(error, match=message):
+        core.Regressor(ensemble=value)
+
+
+def test_linear_must_be_a_bool():
+    with pytest.raises(TypeError, match="linear must be True or False, got 'yes'"):
+        core.Regressor(linear="yes")
+
+
+def test_an_ensemble_file_reads_back_with_every_member(ensemble, tmp_path):
+    model, x, _ = ensemble
+    model.save(tmp_path / "ensemble.npz")
+    with zipfile.ZipFile(tmp_path / "ensemble.npz") as archive:
+        names = set(archive.namelist())
+    assert {"W0.npy", "m1_W0.npy", "m2_W3.npy", "linear_weights.npy"} <= names
+    loaded = core.load_model(tmp_path / "ensemble.npz")
+    assert (loaded.ensemble, loaded.linear) == (3, True)
+    for mine, theirs in zip(
+        loaded.predict(x, return_std=True), model.predict(x, return_std=True), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in zip(loaded.predict_interval(x), model.predict_interval(x), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_single_network_file_of_format_version_1_still_loads(tmp_path):
+    """Written as release 0.1 wrote them: one network, no linear part, no noise estimate."""
+    x, y = curve_data()
+    model = core.Regressor(ensemble=1, linear=False, **FAST).fit(x, y)
+    state = model._fitted()
+    arrays = {
+        "format": np.str_("nnreg-regressor"), "format_version": np.int64(1),
+        "nnreg_version": np.str_("0.1.0"), "activation": np.str_("tanh"),
+        "layer_sizes": np.asarray(state.layer_sizes, np.int64),
+        "x_columns": np.asarray(state.x_columns, np.str_), "y_column": np.str_(state.y_column),
+        "x_mean": state.x_mean, "x_std": state.x_std,
+        "y_mean": np.float64(state.y_mean), "y_std": np.float64(state.y_std),
+    }  # fmt: skip
+    for i, layer in enumerate(state.members[0]):
+        arrays[f"W{i}"], arrays[f"b{i}"] = layer["W"], layer["b"]
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = core.load_model(tmp_path / "old.npz")
+    assert (old.ensemble, old.linear) == (1, False)
+    np.testing.assert_array_equal(old.predict(x), model.predict(x))
+    with pytest.raises(ValueError, match="format version 1. has no noise estimate: fit it again"):
+        old.predict_interval(x)
+
+
+def test_damaged_ensemble_members_are_refused_by_name(ensemble, tmp_path):
+    model, _, _ = ensemble
+    model.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    cases = [
+        ({"members": np.int64(5000)}, "5000 members, not between 1 and 1024"),
+        ({"members": np.int64(4)}, "'m3_W0'"),  # claims a member the file lacks
+        ({"m2_b1": np.full((1, 10), np.inf, "f4")}, "'m2_b1' holds a value that is not a finite"),
+        ({"linear_weights": np.ones(3)}, "'linear_weights' has shape \\(3,\\)"),
+        ({"noise_variance": np.float64(-1)}, "noise variance must be finite and not negative"),
+    ]
+    for changes, message in cases:
+        np.savez(tmp_path / "bad.npz", **{**arrays, **changes})
+        with pytest.raises(ValueError, match=f"bad.npz is a damaged nnreg model file: .*{message}"):
+            core.load_model(tmp_path / "bad.npz")
+
+
+def test_the_linear_part_keeps_a_steep_linear_trend_as_least_squares_does():
+    """Release 0.1's network alone was 13x worse than least squares on such data."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 100, (300, 2))
+    y = 40 * x[:, 0] - 15 * x[:, 1] + 5 * rng.normal(size=300)
+    train, test = slice(0, 225), slice(225, None)
+    design = np.column_stack([x[train], np.ones(225)])
+    coefficients = np.linalg.lstsq(design, y[train], rcond=None)[0]
+    ols = np.mean((np.column_stack([x[test], np.ones(75)]) @ coefficients - y[test]) ** 2)
+    fitted = core.Regressor().fit(x[train], y[train])
+    linear_mse = np.mean((fitted.predict(x[test]) - y[test]) ** 2)
+    alone = core.Regressor(linear=False).fit(x[train], y[train])
+    alone_mse = np.mean((alone.predict(x[test]) - y[test]) ** 2)
+    assert linear_mse < 1.05 * ols < alone_mse
