@@ -83,7 +83,7 @@ def test_predict_writes_through_a_fifo(folder, cli):
     run = cli("predict", folder / "model.npz", folder / "data.csv", "--out", fifo)
     reader.join(timeout=30)
     assert run.exit_code == 0, run.stderr
-    assert received and received[0].splitlines()[0] == "income,food_pred"
+    assert received and received[0].splitlines()[0] == "income,food_pred,food_std"
     assert len(received[0].splitlines()) == len(ROWS) + 1
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 

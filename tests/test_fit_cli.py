@@ -68,12 +68,15 @@ def test_predict_round_trip_matches_the_python_api(one_input, work, cli):
     run = cli("predict", work / "one.npz", work / "curve.csv")
     assert run.exit_code == 0, run.stderr
     rows = list(csv.reader(io.StringIO(run.stdout)))
-    assert rows[0] == ["x1", "y_pred"]
+    assert rows[0] == ["x1", "y_pred", "y_std"]  # the default ensemble's mean and spread
     written = np.array(rows[1:], float)
     x = core.read_csv_columns(work / "curve.csv", ["x1"])
     np.testing.assert_array_equal(written[:, 0], x[:, 0])
     model = core.load_model(work / "one.npz")
-    np.testing.assert_allclose(written[:, 1], model.predict(x), rtol=1e-6)
+    mean, std = model.predict(x, return_std=True)
+    np.testing.assert_allclose(written[:, 1], mean, rtol=1e-6)
+    np.testing.assert_allclose(written[:, 2], std, rtol=1e-6)
+    assert (std > 0).all()
     assert 100 < written[:, 1].mean() < 160  # in the target's units, not standardised
     with np.load(work / "one.npz", allow_pickle=False) as archive:
         assert str(archive["y_column"]) == "y" and archive["x_columns"].tolist() == ["x1"]
@@ -98,7 +101,7 @@ def test_several_inputs_predict_to_a_file(two_inputs, work, cli):
     )  # fmt: skip
     assert predicted.exit_code == 0 and predicted.stdout == ""
     lines = (work / "pred.csv").read_text().splitlines()
-    assert lines[0] == "x1,x2,y_pred" and len(lines) == 61
+    assert lines[0] == "x1,x2,y_pred,y_std" and len(lines) == 61
 
 
 def test_plots_are_pngs_for_one_and_several_inputs(one_input, two_inputs, work):
@@ -137,7 +140,7 @@ def test_a_diverging_fit_exits_1_and_leaves_the_old_model_untouched(
     assert run.exit_code == 1
     *progress, error = run.stderr.splitlines()
     assert progress[-1] == "fit y from x1, compiling included: failed"
-    assert error.startswith("nnreg fit: error: training diverged at epoch ")
+    assert error.startswith("nnreg fit: error: ensemble member 0: training diverged at epoch ")
     assert (work / "one.npz").read_bytes() == good
     assert not (work / "diverged.png").exists() and not list(work.glob(".*.tmp"))
 

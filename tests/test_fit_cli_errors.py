@@ -105,7 +105,7 @@ PREDICT_CASES = {
     "future format": (
         lambda f: future_model(f),
         "good.csv",
-        "model format version 9; nnreg .* reads version 1 only",
+        "model format version 9; nnreg .* reads versions 1, 2",
     ),
     "columns missing": (
         lambda f: "model.npz",

@@ -9,6 +9,7 @@ leaves existing files untouched.
 import argparse
 import sys
 
+from nnreg.core import MAX_ENSEMBLE
 from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
 
 from . import _interrupts
@@ -47,6 +48,16 @@ def _widths(text):
             f"expected comma-separated positive layer widths such as 10,10,10, got {text!r}"
         )
     return widths
+
+
+def _ensemble_size(text):
+    try:
+        value = positive_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value > MAX_ENSEMBLE:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_ENSEMBLE}, got {value}")
+    return value
 
 
 def add_parser(commands):
@@ -114,12 +125,28 @@ def add_parser(commands):
         help="stop once the validation MSE has not improved for N epochs and keep the best "
         f"parameters; 0 trains all --epochs and keeps the last (default: {DEFAULTS.patience})",
     )
+    fit.add_argument(
+        "--ensemble",
+        type=_ensemble_size,
+        default=DEFAULTS.ensemble,
+        metavar="K",
+        help="networks trained from seeds --seed, --seed+1, ... as one program; predictions "
+        "are their mean and their spread the model's uncertainty; 1 trains a single network "
+        f"(default: {DEFAULTS.ensemble})",
+    )
+    fit.add_argument(
+        "--no-linear",
+        dest="linear",
+        action="store_false",
+        help="fit the networks alone, without the least-squares plane they are added to",
+    )
     add_fused_flag(fit)
     fit.add_argument("--json", metavar="PATH", help="write the fit report as JSON ('-': stdout)")
     fit.add_argument(
         "--plot",
         metavar="PNG",
-        help="plot the data and the fitted curve (one input) or predicted against actual",
+        help="plot the data and the fitted curve with the 90%% prediction band (one input) or "
+        "predicted against actual",
     )
     add_quiet_flag(fit)
     add_cache_flag(fit)
@@ -144,6 +171,10 @@ def run(args):
     from ._report import json_text
 
     enable_cache_unless_disabled(args)
+    if args.ensemble > 1:
+        from ._cpu_devices import split_host_cpu
+
+        split_host_cpu(None)  # the networks are sharded over one JAX device per core
 
     import nnreg.core as core
 
@@ -159,6 +190,8 @@ def run(args):
         patience=args.patience or None,
         layer=fusion.layer,
         forward=fusion.forward,
+        ensemble=args.ensemble,
+        linear=args.linear,
     )
     with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
         data = core.read_csv_columns(args.data, [*args.x, args.y])

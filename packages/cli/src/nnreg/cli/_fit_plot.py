@@ -4,6 +4,8 @@ import numpy as np
 
 from ._figures import plt
 
+BAND_LEVEL = 0.9
+
 
 def fit_figure(model, x, y):
     report = model.report_
@@ -24,10 +26,15 @@ def fit_figure(model, x, y):
 
 
 def _curve(ax, model, x, y, is_val):
+    grid = np.linspace(x.min(), x.max(), 400)
+    lower, upper = model.predict_interval(grid[:, None], BAND_LEVEL)
+    ax.fill_between(
+        grid, lower, upper, color="tab:blue", alpha=0.15, linewidth=0,
+        label=f"{BAND_LEVEL:.0%} prediction interval",
+    )  # fmt: skip
     ax.scatter(x[~is_val], y[~is_val], s=10, color="0.55", label="training rows")
     ax.scatter(x[is_val], y[is_val], s=14, color="tab:orange", label="validation rows")
-    grid = np.linspace(x.min(), x.max(), 400)
-    ax.plot(grid, model.predict(grid), color="tab:blue", linewidth=2, label="fitted curve")
+    ax.plot(grid, model.predict(grid[:, None]), color="tab:blue", linewidth=2, label="fitted curve")
     ax.set_xlabel(model.x_columns_[0])
     ax.set_ylabel(model.y_column_)
 

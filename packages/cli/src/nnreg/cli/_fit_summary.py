@@ -17,12 +17,22 @@ def summary(args, model, rows, fusion):
         f"network {sizes} tanh, {model.optimizer}, learning rate {model.learning_rate:g}, "
         f"weight decay {model.weight_decay:g}, fusion {fusion.kind or 'none'}, "
         f"kernel {fusion.kernel}",
+        f"{_model_kind(model)}",
         f"epochs run: {report.epochs_run} ({report.stop_reason})",
         f"train MSE       {report.train_mse:.6g}  (RMSE {math.sqrt(report.train_mse):.4g})",
         f"validation MSE  {report.val_mse:.6g}  (RMSE {math.sqrt(report.val_mse):.4g})",
-        f"model written to {args.out}",
     ]
+    if len(report.member_val_mse) > 1:
+        each = ", ".join(f"{mse:.4g}" for mse in report.member_val_mse)
+        lines.append(f"validation MSE of each network: {each}")
+    lines.append(f"model written to {args.out}")
     return "\n".join(lines)
+
+
+def _model_kind(model):
+    networks = "one network" if model.ensemble == 1 else f"the mean of {model.ensemble} networks"
+    plane = " added to the least-squares plane" if model.linear else ""
+    return f"model: {networks}{plane}"
 
 
 def report_json(args, model, fusion):
@@ -41,6 +51,8 @@ def report_json(args, model, fusion):
             "val_fraction": model.val_fraction,
             "seed": model.seed,
             "patience": model.patience,
+            "ensemble": model.ensemble,
+            "linear": model.linear,
             "fused": args.fused,
         },
         "fusion": fusion.kind,
@@ -48,6 +60,7 @@ def report_json(args, model, fusion):
         "rows": {"train": report.n_train, "validation": report.n_val},
         "train_mse": report.train_mse,
         "val_mse": report.val_mse,
+        "member_val_mse": list(report.member_val_mse),
         "epochs_run": report.epochs_run,
         "best_epoch": report.best_epoch,
         "stopped_early": report.stopped_early,

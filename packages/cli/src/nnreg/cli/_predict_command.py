@@ -4,6 +4,7 @@ import csv
 import io
 
 from . import _interrupts
+from ._flags import fraction
 from ._report import check_distinct_files, check_output_path, write_text
 
 
@@ -12,12 +13,22 @@ def add_parser(commands):
         "predict",
         help="predict with a model file from `nnreg fit`",
         description="Read the model's input columns from a CSV file and write them with a "
-        "prediction column named after the target (e.g. foodexp_pred), in its own units.",
+        "prediction column named after the target (e.g. foodexp_pred), in its own units: the "
+        "mean of the model's networks. For an ensemble, foodexp_std is their standard "
+        "deviation (the model's uncertainty, not the data's noise).",
     )
     predict.add_argument("model", metavar="MODEL.npz", help="model file written by `nnreg fit`")
     predict.add_argument("data", metavar="DATA.csv", help="CSV file with the model's inputs")
     predict.add_argument(
         "--out", metavar="PRED.csv", help="file to write (default: standard output)"
+    )
+    predict.add_argument(
+        "--interval",
+        type=fraction,
+        metavar="LEVEL",
+        help="add LEVEL prediction interval columns (e.g. foodexp_lower, foodexp_upper): the "
+        "mean ± the normal quantile times sqrt(networks' variance + the noise variance "
+        "measured on the fit's validation rows)",
     )
     predict.set_defaults(run=run)
     return predict
@@ -32,13 +43,21 @@ def run(args):
     model = core.load_model(args.model)
     with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
         x = core.read_csv_columns(args.data, model.x_columns_)
-    prediction = model.predict(x)
+    mean, std = model.predict(x, return_std=True)
+    target = model.y_column_
+    columns = {f"{target}_pred": mean}
+    if model.ensemble > 1:
+        columns[f"{target}_std"] = std
+    if args.interval is not None:
+        columns[f"{target}_lower"], columns[f"{target}_upper"] = model.predict_interval(
+            x, args.interval
+        )
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow([*model.x_columns_, f"{model.y_column_}_pred"])
+    writer.writerow([*model.x_columns_, *columns])
     # repr gives the shortest text that reads back as the same float.
-    rows = zip(x.tolist(), prediction.tolist(), strict=True)
-    writer.writerows([*map(repr, inputs), repr(value)] for inputs, value in rows)
+    rows = zip(x.tolist(), *(values.tolist() for values in columns.values()), strict=True)
+    writer.writerows([*map(repr, inputs), *map(repr, values)] for inputs, *values in rows)
     _interrupts.checkpoint()  # the last moment to stop with nothing written
     write_text(args.out or "-", text.getvalue())
     return 0

@@ -1,0 +1,89 @@
+"""`nnreg fit --ensemble K` and `nnreg predict --interval`: the members in the report, the
+spread and interval columns, and bad values answered with the flag's name."""
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+import nnreg.core as core
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fit-ensemble")
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0, 5, 80)
+    y = 3 * x + np.sin(2 * x) + 0.3 * rng.normal(size=80)
+    rows = "".join(f"{a},{b}\n" for a, b in zip(x, y, strict=True))
+    (folder / "data.csv").write_text("x,y\n" + rows)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def three(work, cli):
+    run = cli(
+        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "three.npz",
+        "--ensemble", 3, "--epochs", 150, "--json", work / "three.json", "--quiet",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    return run
+
+
+def test_the_report_names_the_model_and_each_networks_validation_mse(three, work):
+    report = json.loads((work / "three.json").read_text())
+    assert (report["config"]["ensemble"], report["config"]["linear"]) == (3, True)
+    assert len(report["member_val_mse"]) == 3
+    assert "model: the mean of 3 networks added to the least-squares plane" in three.stdout
+    each = ", ".join(f"{mse:.4g}" for mse in report["member_val_mse"])
+    assert f"validation MSE of each network: {each}" in three.stdout
+
+
+def test_predict_writes_the_mean_the_spread_and_the_interval(three, work, cli):
+    run = cli("predict", work / "three.npz", work / "data.csv", "--interval", 0.8)
+    assert run.exit_code == 0, run.stderr
+    rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert rows[0] == ["x", "y_pred", "y_std", "y_lower", "y_upper"]
+    written = np.array(rows[1:], float)
+    model = core.load_model(work / "three.npz")
+    x = written[:, :1]
+    mean, std = model.predict(x, return_std=True)
+    lower, upper = model.predict_interval(x, 0.8)
+    np.testing.assert_allclose(written[:, 1:], np.column_stack([mean, std, lower, upper]))
+    assert (written[:, 3] < written[:, 1]).all() and (written[:, 1] < written[:, 4]).all()
+
+
+def test_one_network_without_the_plane_writes_no_spread(work, cli):
+    run = cli(
+        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "one.npz",
+        "--ensemble", 1, "--no-linear", "--epochs", 100, "--quiet",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert "model: one network\n" in run.stdout
+    predicted = cli("predict", work / "one.npz", work / "data.csv")
+    assert predicted.stdout.splitlines()[0] == "x,y_pred"
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [("--ensemble", "0", "must be a positive integer, got 0"),
+     ("--ensemble", "-1", "must be a positive integer, got -1"),
+     ("--ensemble", "many", "must be a positive integer, got 'many'"),
+     ("--ensemble", "5000", "must be at most 1024, got 5000")],
+)  # fmt: skip
+def test_bad_ensemble_sizes_are_usage_errors(work, cli, flag, value, message):
+    run = cli(
+        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "m.npz", flag, value
+    )
+    assert run.exit_code == 2
+    assert f"argument {flag}: {message}" in run.stderr
+    assert not (work / "m.npz").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "wide"])
+def test_bad_interval_levels_are_usage_errors(three, work, cli, value):
+    run = cli("predict", work / "three.npz", work / "data.csv", "--interval", value)
+    assert run.exit_code == 2 and "argument --interval: " in run.stderr
+    assert run.stdout == ""
