@@ -1,29 +1,36 @@
-"""Test MSE of nnreg's default fit against scikit-learn's MLPRegressor on real data.
+"""Test MSE of nnreg's default fit against scikit-learn's MLPRegressor and least squares.
 
-Both get the same hidden widths, tanh, Adam and standardised inputs and target, and the same
-seeded train/test split; each trains on the training part only (nnreg holds out its own
-validation rows from it for early stopping). Every model is fitted with several seeds and
-the test MSE is reported per seed and on average.
+On data sets that scikit-learn and statsmodels ship offline, each with one seeded
+train/test split (a quarter for testing): nnreg's ``Regressor`` (trained on the training
+part only, holding out its own validation rows for early stopping), scikit-learn's
+``MLPRegressor`` with the same hidden widths, tanh and Adam on standardised inputs and target,
+and ordinary least squares. The networks are fitted with several seeds; the table shows mean
+test MSE, the ratios to MLPRegressor and to least squares, and the fraction of test targets
+inside nnreg's 90% prediction interval (``Regressor.predict_interval``).
 
-nnreg's defaults (Adam at 0.01, weight decay 0.03, patience 200) were chosen on development
-data sets only: ``engel`` and ``star98`` here, and statsmodels' ``grunfeld`` and ``anes96``
-over several splits. The held-out ``diabetes`` split was run once, afterwards; on the
-project's 2-core CPU machine (jax 0.10.2, scikit-learn 1.9.1), mean test MSE over 5 seeds:
-nnreg 2936, MLPRegressor 3016 (defaults) and 3184 (early stopping, max_iter 5000).
+nnreg's defaults (Adam at 0.01, weight decay 0.03, patience 200) were chosen on ``engel``,
+``star98`` and statsmodels' ``grunfeld`` and ``anes96``; the held-out sets below were not
+used for that. ``--variants`` compares nnreg's settings (the linear part, ensemble sizes)
+with their cost, from which the defaults ``linear=True``, ``ensemble`` were chosen.
 
-Benchmark-only dependencies: scikit-learn and statsmodels (which ship these data sets
-offline). Usage:
+Benchmark-only dependencies: scikit-learn and statsmodels. Usage:
 
-    python benchmarks/fit_quality.py [--data diabetes|engel|star98] [--seeds 5]
+    python benchmarks/fit_quality.py [--data NAME,...] [--seeds 5] [--variants] [--cost]
+
+``--cost`` times the default ensemble against one network, both for a fixed 2000 epochs
+(no early stopping) on ``diabetes``, each after a first fit that compiles.
 """
 
 import argparse
+import os
 import time
 import warnings
 
+import jax
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -34,76 +41,154 @@ import nnreg.core as core
 HIDDEN = (10, 10, 10)
 SPLIT_SEED = 2024
 TEST_FRACTION = 0.25
+LEVEL = 0.9
+
+
+def _statsmodels(name, target, inputs=None):
+    import statsmodels.datasets
+
+    data = getattr(statsmodels.datasets, name).load_pandas().data
+    x = data[inputs] if inputs else data.drop(columns=[target])
+    return x.to_numpy(float), data[target].to_numpy(float)
+
+
+# name -> (what it is, loader); the held-out sets first, then the development ones
+DATA_SETS = {
+    "diabetes": ("442 patients, 10 inputs, disease progression (scikit-learn)", None),
+    "fair": ("6366 women, 8 inputs, time in affairs", ("fair", "affairs")),
+    "macrodata": (
+        "203 US quarters, real consumption from 8 aggregates",
+        (
+            "macrodata",
+            "realcons",
+            ["realgdp", "realinv", "realgovt", "realdpi", "cpi", "m1", "tbilrate", "unemp"],
+        ),
+    ),  # fmt: skip
+    "cancer": ("301 US counties, cancer deaths from population", ("cancer", "cancer")),
+    "sunspots": ("309 years, sunspot activity from the year", ("sunspots", "SUNACTIVITY")),
+    "ccard": (
+        "72 card holders, spending from age, income, home ownership",
+        ("ccard", "AVGEXP", ["AGE", "INCOME", "OWNRENT"]),
+    ),
+    "nile": ("100 years, the Nile's flow from the year", ("nile", "volume")),
+    "engel": ("235 households, food from income (development)", ("engel", "foodexp")),
+    "star98": ("303 school districts, 20 inputs (development)", None),
+}
+HELD_OUT = ("diabetes", "fair", "macrodata", "cancer", "sunspots", "ccard", "nile")
 
 
 def load(name):
     """``(x, y)`` of a data set that a package ships, as float64 arrays."""
-    if name == "diabetes":  # scikit-learn: 442 patients, 10 inputs, disease progression
+    if name == "diabetes":
         from sklearn.datasets import load_diabetes
 
         return load_diabetes(return_X_y=True)
-    if name == "engel":  # statsmodels: 235 households, income -> food expenditure
-        from statsmodels.datasets import engel
-
-        data = engel.load_pandas().data
-        return data[["income"]].to_numpy(float), data["foodexp"].to_numpy(float)
-    if name == "star98":  # statsmodels: 303 school districts, 20 inputs, share above median
+    if name == "star98":
         from statsmodels.datasets import star98
 
         data = star98.load_pandas().data
         share = data["NABOVE"] / (data["NABOVE"] + data["NBELOW"])
         return data.drop(columns=["NABOVE", "NBELOW"]).to_numpy(float), share.to_numpy(float)
-    raise ValueError(f"unknown data set {name}")
+    return _statsmodels(*DATA_SETS[name][1])
 
 
-def sklearn_model(seed, **options):
+def sklearn_mlp(seed):
     mlp = MLPRegressor(
-        hidden_layer_sizes=HIDDEN, activation="tanh", solver="adam", random_state=seed, **options
+        hidden_layer_sizes=HIDDEN, activation="tanh", solver="adam", random_state=seed
     )
     return TransformedTargetRegressor(
         regressor=make_pipeline(StandardScaler(), mlp), transformer=StandardScaler()
     )
 
 
-def test_mse(model, x_train, y_train, x_test, y_test):
+def fitted(model, x, y):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # sklearn's 200-epoch default
-        model.fit(x_train, y_train)
-    seconds = time.perf_counter() - start
-    return float(np.mean((model.predict(x_test) - y_test) ** 2)), seconds
+        model.fit(x, y)
+    return model, time.perf_counter() - start
+
+
+def mse(model, x, y):
+    return float(np.mean((model.predict(x) - y) ** 2))
+
+
+def nnreg_runs(make, split, seeds):
+    """Mean test MSE, mean coverage of the 90% interval and mean seconds over ``seeds``."""
+    x_train, x_test, y_train, y_test = split
+    mses, coverage, seconds = [], [], []
+    for seed in seeds:
+        model, took = fitted(make(seed), x_train, y_train)
+        lower, upper = model.predict_interval(x_test, LEVEL)
+        mses.append(mse(model, x_test, y_test))
+        coverage.append(np.mean((lower <= y_test) & (y_test <= upper)))
+        seconds.append(took)
+    return float(np.mean(mses)), float(np.mean(coverage)), float(np.mean(seconds))
+
+
+def ensemble_cost(members, repeats=3):
+    x, y = load("diabetes")
+    seconds = {}
+    for k in (1, members):
+
+        def make(k=k):
+            return core.Regressor(ensemble=k, patience=None, epochs=2000)
+
+        fitted(make(), x, y)  # compiles
+        seconds[k] = min(fitted(make(), x, y)[1] for _ in range(repeats))
+    print(
+        f"cost: {members} networks {seconds[members]:.2f} s, one network {seconds[1]:.2f} s "
+        f"(2000 epochs on diabetes): {seconds[members] / seconds[1]:.2f}x"
+    )
 
 
 def main():
+    # As `nnreg fit` does for an ensemble: one JAX device per core, the networks sharded.
+    jax.config.update("jax_num_cpu_devices", len(os.sched_getaffinity(0)))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="diabetes", choices=("diabetes", "engel", "star98"))
+    parser.add_argument("--data", default=",".join(HELD_OUT), help="comma-separated names")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--variants", action="store_true", help="compare nnreg's settings")
+    parser.add_argument("--cost", action="store_true", help="time the ensemble only")
     args = parser.parse_args()
-
-    x, y = load(args.data)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=TEST_FRACTION, random_state=SPLIT_SEED
-    )
-    contenders = {
-        "nnreg Regressor() (defaults)": lambda seed: core.Regressor(seed=seed),
-        "sklearn MLPRegressor (defaults)": sklearn_model,
-        "sklearn MLPRegressor early_stopping, max_iter 5000": lambda seed: sklearn_model(
-            seed, early_stopping=True, max_iter=5000
-        ),
-    }
+    if args.cost:
+        ensemble_cost(core.REGRESSOR_DEFAULTS.ensemble)
+        return
+    seeds = range(args.seeds)
+    variants = {"default": lambda seed: core.Regressor(seed=seed)}
+    if args.variants:
+        variants = {
+            "no linear, 1": lambda seed: core.Regressor(seed=seed, linear=False, ensemble=1),
+            "linear, 1": lambda seed: core.Regressor(seed=seed, ensemble=1),
+            "linear, 4": lambda seed: core.Regressor(seed=seed, ensemble=4),
+            "linear, 8": lambda seed: core.Regressor(seed=seed, ensemble=8),
+        }
     print(
-        f"{args.data}: {len(x_train)} training rows, {len(x_test)} test rows, "
-        f"{x.shape[1]} input(s); hidden {HIDDEN}, tanh, adam; split seed {SPLIT_SEED}"
+        f"test MSE, mean over {args.seeds} seeds; nnreg against MLPRegressor (same widths, tanh,"
+        f" adam) and least squares; split seed {SPLIT_SEED}, a quarter for testing"
     )
-    print(f"test MSE (variance of the test target: {np.var(y_test):.6g})")
-    for name, make in contenders.items():
-        results = [
-            test_mse(make(seed), x_train, y_train, x_test, y_test) for seed in range(args.seeds)
-        ]
-        mses = np.array([mse for mse, _ in results])
-        seconds = np.mean([s for _, s in results])
-        per_seed = " ".join(f"{m:.6g}" for m in mses)
-        print(f"  {name:<52} mean {mses.mean():.6g}  [{per_seed}]  {seconds:.2f} s/fit")
+    header = f"{'data set':<10} {'rows':>5} {'in':>3}  {'nnreg':<12} {'vs MLP':>7} {'vs OLS':>7}"
+    print(f"{header} {'90% cover':>9} {'s/fit':>6}")
+    ratios = {name: [] for name in variants}
+    for data_name in args.data.split(","):
+        x, y = load(data_name)
+        split = train_test_split(x, y, test_size=TEST_FRACTION, random_state=SPLIT_SEED)
+        x_train, x_test, y_train, y_test = split
+        mlp = np.mean(
+            [mse(fitted(sklearn_mlp(s), x_train, y_train)[0], x_test, y_test) for s in seeds]
+        )
+        ols = mse(fitted(LinearRegression(), x_train, y_train)[0], x_test, y_test)
+        for name, make in variants.items():
+            test, cover, seconds = nnreg_runs(make, split, seeds)
+            ratios[name].append(test / mlp)
+            label = f"{data_name:<10} {len(x):>5} {x.shape[1]:>3}  {name:<12}"
+            print(
+                f"{label} {test / mlp:7.3f} {test / ols:7.3f} {cover:9.2f} {seconds:6.2f}"
+                f"   (nnreg {test:.4g}, MLP {mlp:.4g}, OLS {ols:.4g})",
+                flush=True,
+            )
+    for name, values in ratios.items():
+        print(f"mean nnreg/MLPRegressor, {name}: {np.mean(values):.3f} (worst {max(values):.3f})")
 
 
 if __name__ == "__main__":

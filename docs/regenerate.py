@@ -51,6 +51,14 @@ OUTPUTS = {
     "kernel-speed": (f"{sys.executable} {ROOT}/benchmarks/kernel_speed.py", None, [], True),
     "compare-speed": (f"{sys.executable} {ROOT}/benchmarks/compare_speed.py", None, [], True),
     "release-speed": (f"{sys.executable} {ROOT}/benchmarks/against_release.py", ROOT, [], True),
+    # needs scikit-learn and statsmodels besides nnreg
+    "fit-quality": (
+        f"{sys.executable} {ROOT}/benchmarks/fit_quality.py"
+        f" && {sys.executable} {ROOT}/benchmarks/fit_quality.py --cost",
+        None,
+        [],
+        True,
+    ),
 }
 
 MARKER = re.compile(r"^<!-- output: ([\w-]+) -->\n```[^\n]*\n.*?^```\n", re.M | re.S)
