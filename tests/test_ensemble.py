@@ -47,6 +47,17 @@ def test_members_equal_single_runs(problem, optimizer):
     assert not result.diverged.any()
 
 
+def test_gradient_descent_inside_a_chain_trains_at_each_members_rate(problem):
+    def decayed_gd(learning_rate):
+        return optax.chain(optax.add_decayed_weights(0.0), core.gradient_descent(learning_rate))
+
+    kwargs = {"seeds": [3, 3], "learning_rates": [1e-3, 1e-2], "epochs": 50}
+    chained = core.train_ensemble(*problem, optimizer=decayed_gd, **kwargs)
+    plain = core.train_ensemble(*problem, **kwargs)
+    np.testing.assert_allclose(chained.val_loss, plain.val_loss, rtol=1e-6)
+    assert chained.val_loss[1, -1] < chained.val_loss[0, -1] < chained.val_loss[0, 0]
+
+
 def test_a_diverging_member_does_not_spoil_the_others(problem):
     result = core.train_ensemble(*problem, seeds=[1, 1], learning_rates=[1e-3, 50.0], epochs=100)
     assert result.diverged.tolist() == [False, True]

@@ -117,11 +117,6 @@ def _optimizer_factory(name, weight_decay):
     rule = optimizer_factory(name)
     if weight_decay == 0:
         return rule
-    if name == "gd":
-        # gradient_descent keeps its rate in its state, which inject_hyperparams (how
-        # train_ensemble sets each member's rate) cannot reach inside a chain; optax.sgd
-        # takes the same plain steps.
-        rule = optax.sgd
 
     def decayed(learning_rate):
         return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))

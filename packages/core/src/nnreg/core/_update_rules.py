@@ -72,4 +72,17 @@ def _injected(factory):
 def _init_injected(injected, params, learning_rate):
     state = injected.init(params)
     rate = jnp.asarray(learning_rate, state.hyperparams["learning_rate"].dtype)
-    return state._replace(hyperparams={**state.hyperparams, "learning_rate": rate})
+    # gradient_descent inside the factory (in an optax.chain, say) reads its rate from its
+    # own state, which inject_hyperparams initialised once at 0.0: give it the member's too.
+    inner = jax.tree.map(
+        lambda leaf: (
+            GradientDescentState(rate.astype(jnp.float32))
+            if isinstance(leaf, GradientDescentState)
+            else leaf
+        ),
+        state.inner_state,
+        is_leaf=lambda leaf: isinstance(leaf, GradientDescentState),
+    )
+    return state._replace(
+        hyperparams={**state.hyperparams, "learning_rate": rate}, inner_state=inner
+    )
