@@ -127,10 +127,7 @@ def _optimizer_factory(name, weight_decay):
 @functools.lru_cache(maxsize=16)
 def _optimizer(name, learning_rate, weight_decay):
     # The same object for the same settings lets repeated fits reuse the compiled trainer.
-    rule = optimizer_factory(name)(learning_rate)
-    if weight_decay == 0:
-        return rule
-    return optax.chain(optax.add_decayed_weights(weight_decay), rule)
+    return _optimizer_factory(name, weight_decay)(learning_rate)
 
 
 def _residual_init(sizes, seed):

@@ -124,13 +124,11 @@ class Regressor:
             linear_bias=bias,
         )
         val_members = self._members_predict(state, x[val])
-        state = state._replace(
-            noise_variance=float(np.mean((val_members.mean(axis=0) - y[val, 0]) ** 2))
-            / state.y_std**2
-        )
+        val_mse = _mse(val_members.mean(axis=0), y[val])
+        state = state._replace(noise_variance=val_mse / state.y_std**2)
         report = FitReport(
             train_mse=_mse(self._predict(state, x[train]), y[train]),
-            val_mse=_mse(val_members.mean(axis=0), y[val]),
+            val_mse=val_mse,
             n_train=len(train),
             n_val=len(val),
             epochs_run=trained.train_loss.shape[-1],
@@ -143,7 +141,7 @@ class Regressor:
             train_loss=trained.train_loss,
             val_loss=trained.val_loss,
             diverged_epoch=trained.diverged_epoch,
-            member_val_mse=tuple(float(np.mean((m - y[val, 0]) ** 2)) for m in val_members),
+            member_val_mse=tuple(_mse(member, y[val]) for member in val_members),
             at_plane=trained.at_plane,
         )
         self._state, self.report_ = state, report
@@ -204,10 +202,9 @@ class Regressor:
                 f"({', '.join(state.x_columns)})"
             )
         with np.errstate(over="ignore", invalid="ignore"):
-            scaled = np.asarray((x - state.x_mean) / state.x_std, np.float32)
-            plane = linear_prediction(
-                scaled.astype(np.float64), state.linear_weights, state.linear_bias
-            )
+            standardised = (x - state.x_mean) / state.x_std
+            plane = linear_prediction(standardised, state.linear_weights, state.linear_bias)
+            scaled = np.asarray(standardised, np.float32)  # the networks' dtype
             out = np.stack(
                 [
                     np.asarray(self._predictor.single(params, scaled), np.float64) + plane
