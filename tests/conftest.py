@@ -32,14 +32,15 @@ class CliRun:
     stderr: str
 
 
-def run_cli(*args):
+def run_cli(*args, stderr=None):
     """``nnreg ARGS`` in this process; a usage error's SystemExit becomes its exit code.
 
-    JAX's compilation cache is process-wide, so the command runs with it off.
+    JAX's compilation cache is process-wide, so the command runs with it off. ``stderr``
+    stands for standard error (a ``io.StringIO`` whose ``isatty`` says True plays a terminal).
     """
     from nnreg.cli import main
 
-    stdout, stderr = io.StringIO(), io.StringIO()
+    stdout, stderr = io.StringIO(), stderr or io.StringIO()
     with (
         pytest.MonkeyPatch.context() as patch,
         contextlib.redirect_stdout(stdout),

@@ -1,13 +1,12 @@
 """`nnreg fit` on a terminal: an error found before training is the only line; a run that
 fails after training ends its progress line before the error."""
 
-import contextlib
 import io
 
 import numpy as np
 import pytest
 
-from nnreg.cli import _progress, main
+from nnreg.cli import _progress
 
 
 class Terminal(io.StringIO):
@@ -15,20 +14,10 @@ class Terminal(io.StringIO):
         return True
 
 
-def run_on_terminal(*args):
+def run_on_terminal(cli, *args):
     """``nnreg ARGS`` in this process with stderr a terminal: (exit code, stderr)."""
-    stderr = Terminal()
-    with (
-        pytest.MonkeyPatch.context() as patch,
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(stderr),
-    ):
-        patch.setenv("NNREG_NO_CACHE", "1")
-        try:
-            exit_code = main([str(arg) for arg in args])
-        except SystemExit as exit_:
-            exit_code = exit_.code
-    return exit_code, stderr.getvalue()
+    run = cli(*args, stderr=Terminal())
+    return run.exit_code, run.stderr
 
 
 @pytest.fixture
@@ -42,9 +31,9 @@ def curve(tmp_path):
     return tmp_path
 
 
-def test_an_error_found_before_training_is_the_only_line(curve):
+def test_an_error_found_before_training_is_the_only_line(curve, cli):
     code, stderr = run_on_terminal(
-        "fit", curve / "flat.csv", "--x", "x", "--y", "y", "--out", curve / "m.npz"
+        cli, "fit", curve / "flat.csv", "--x", "x", "--y", "y", "--out", curve / "m.npz"
     )
     assert code == 2
     assert stderr.startswith("nnreg fit: error: column 'x' is constant in the training rows")
@@ -52,10 +41,10 @@ def test_an_error_found_before_training_is_the_only_line(curve):
     assert not (curve / "m.npz").exists()
 
 
-def test_a_failure_after_training_ends_the_progress_line_first(curve, monkeypatch):
+def test_a_failure_after_training_ends_the_progress_line_first(curve, cli, monkeypatch):
     monkeypatch.setattr(_progress, "ANNOUNCE_AFTER", 0)  # the stage shows however fast it fails
     code, stderr = run_on_terminal(
-        "fit", curve / "curve.csv", "--x", "x", "--y", "y", "--out", curve / "m.npz",
+        cli, "fit", curve / "curve.csv", "--x", "x", "--y", "y", "--out", curve / "m.npz",
         "--optimizer", "sgd", "--lr", 1e4, "--patience", 0, "--epochs", 50,
     )  # fmt: skip
     assert code == 1
