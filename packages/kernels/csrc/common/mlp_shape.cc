@@ -1,60 +1,72 @@
 #include "common/mlp_shape.h"
 
+#include <algorithm>
 #include <cstddef>
-#include <utility>
+#include <initializer_list>
 
 namespace nnreg {
 namespace {
 
 using Extents = std::vector<int64_t>;
+using Tail = std::initializer_list<int64_t>;
 
-std::string describe(const char* name, Dims dims) {
-  std::string text = std::string(name) + "(";
+std::string describe(const std::string& name, Dims dims) {
+  std::string text = name + "(";
   for (size_t i = 0; i < dims.rank; ++i) {
     text += (i ? ", " : "") + std::to_string(dims.data[i]);
   }
   return text + ")";
 }
 
-// Collects the buffers of one call so that any failure names all of them.
+// Collects the buffers of one call so that any failure names all of them. This runs on
+// every kernel call, so names are spelled out only when a check fails.
 class Checker {
  public:
-  explicit Checker(const char* pass) : pass_(pass) {}
+  Checker(const char* pass, size_t buffers) : pass_(pass) { buffers_.reserve(buffers); }
 
-  void add(const std::string& name, Dims dims) { buffers_.emplace_back(name, dims); }
+  // The buffer `name` (followed by `index` when it is not negative) has extents `dims`.
+  void add(const char* name, Dims dims, int64_t index = -1) {
+    buffers_.push_back({name, index, dims});
+  }
 
   std::string fail(const std::string& why) const {
     std::string text = std::string("mlp_tanh ") + pass_ + ": " + why + " in ";
     for (size_t i = 0; i < buffers_.size(); ++i) {
-      text += (i ? ", " : "") + describe(buffers_[i].first.c_str(), buffers_[i].second);
+      const Named& buffer = buffers_[i];
+      const std::string name =
+          buffer.name + (buffer.index < 0 ? std::string() : std::to_string(buffer.index));
+      text += (i ? ", " : "") + describe(name, buffer.dims);
     }
     return text;
   }
 
  private:
+  struct Named {
+    const char* name;
+    int64_t index;
+    Dims dims;
+  };
   const char* pass_;
-  std::vector<std::pair<std::string, Dims>> buffers_;
+  std::vector<Named> buffers_;
 };
 
-// The leading extents of `dims` if it is `batch_rank` batch dims followed by `tail`.
-bool split(Dims dims, size_t batch_rank, const Extents& tail, Extents& lead) {
+// Whether `dims` is `batch_rank` batch dims followed by `tail`; the batch dims are then
+// dims.data[0, batch_rank).
+bool ends_with(Dims dims, size_t batch_rank, Tail tail) {
   if (dims.rank != batch_rank + tail.size()) return false;
-  for (size_t i = 0; i < tail.size(); ++i) {
-    if (dims.data[batch_rank + i] != tail[i]) return false;
-  }
-  lead.assign(dims.data, dims.data + batch_rank);
-  return true;
+  return std::equal(tail.begin(), tail.end(), dims.data + batch_rank);
 }
 
 // An input may broadcast (extent 1) over any batch dimension of the outputs.
-bool broadcasts_to(const Extents& lead, const Extents& batch_dims) {
-  for (size_t i = 0; i < lead.size(); ++i) {
+bool broadcasts_to(const int64_t* lead, const Extents& batch_dims) {
+  for (size_t i = 0; i < batch_dims.size(); ++i) {
     if (lead[i] != batch_dims[i] && lead[i] != 1) return false;
   }
   return true;
 }
 
-int64_t product(const Extents& values) {
+template <class Values>
+int64_t product(const Values& values) {
   int64_t result = 1;
   for (int64_t v : values) result *= v;
   return result;
@@ -68,6 +80,7 @@ std::string read_widths(const std::vector<Dims>& w, size_t batch_rank, const Che
     return checker.fail("more than " + std::to_string(kMlpMaxLayers) + " layers");
   }
   shape.widths.clear();
+  shape.widths.reserve(w.size() + 1);
   for (size_t l = 0; l < w.size(); ++l) {
     if (w[l].rank != batch_rank + 2) return checker.fail("W" + std::to_string(l) + " rank");
     const int64_t fan_in = w[l].data[batch_rank], fan_out = w[l].data[batch_rank + 1];
@@ -86,19 +99,18 @@ std::string read_widths(const std::vector<Dims>& w, size_t batch_rank, const Che
 }
 
 // Checks one input operand against its trailing extents; fills its member index.
-bool input(Dims dims, const Extents& tail, const MlpShape& shape, MemberIndex& index) {
-  Extents lead;
-  if (!split(dims, shape.batch_dims.size(), tail, lead) ||
-      !broadcasts_to(lead, shape.batch_dims)) {
+bool input(Dims dims, Tail tail, const MlpShape& shape, MemberIndex& index) {
+  const size_t batch_rank = shape.batch_dims.size();
+  if (!ends_with(dims, batch_rank, tail) || !broadcasts_to(dims.data, shape.batch_dims)) {
     return false;
   }
-  index = MemberIndex(shape.batch_dims, lead, product(tail));
+  index = MemberIndex(shape.batch_dims, Extents(dims.data, dims.data + batch_rank), product(tail));
   return true;
 }
 
-bool output(Dims dims, const Extents& tail, const MlpShape& shape) {
-  Extents lead;
-  return split(dims, shape.batch_dims.size(), tail, lead) && lead == shape.batch_dims;
+bool output(Dims dims, Tail tail, const MlpShape& shape) {
+  return ends_with(dims, shape.batch_dims.size(), tail) &&
+         std::equal(shape.batch_dims.begin(), shape.batch_dims.end(), dims.data);
 }
 
 // Reads batch dims and n from a (..., n, columns) output; checks every extent is >= 0.
@@ -143,10 +155,10 @@ int64_t MlpShape::hidden_total() const {
 std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vector<Dims>& b,
                               Dims y, const Dims* activations, MlpShape& shape,
                               MlpOperands& operands) {
-  Checker checker("forward");
+  Checker checker("forward", 3 + w.size() + b.size());
   checker.add("x", x);
-  for (size_t l = 0; l < w.size(); ++l) checker.add("W" + std::to_string(l), w[l]);
-  for (size_t l = 0; l < b.size(); ++l) checker.add("b" + std::to_string(l), b[l]);
+  for (size_t l = 0; l < w.size(); ++l) checker.add("W", w[l], l);
+  for (size_t l = 0; l < b.size(); ++l) checker.add("b", b[l], l);
   checker.add("y", y);
   if (activations) checker.add("activations", *activations);
   if (auto problem = read_rows(y, checker, shape); !problem.empty()) return problem;
@@ -178,14 +190,14 @@ std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vec
                                Dims dx, const std::vector<Dims>& dw,
                                const std::vector<Dims>& db, MlpShape& shape,
                                MlpOperands& operands) {
-  Checker checker("backward");
+  Checker checker("backward", 4 + w.size() + dw.size() + db.size());
   checker.add("dy", dy);
   checker.add("x", x);
   checker.add("activations", activations);
-  for (size_t l = 0; l < w.size(); ++l) checker.add("W" + std::to_string(l), w[l]);
+  for (size_t l = 0; l < w.size(); ++l) checker.add("W", w[l], l);
   checker.add("dx", dx);
-  for (size_t l = 0; l < dw.size(); ++l) checker.add("dW" + std::to_string(l), dw[l]);
-  for (size_t l = 0; l < db.size(); ++l) checker.add("db" + std::to_string(l), db[l]);
+  for (size_t l = 0; l < dw.size(); ++l) checker.add("dW", dw[l], l);
+  for (size_t l = 0; l < db.size(); ++l) checker.add("db", db[l], l);
   if (auto problem = read_rows(dx, checker, shape); !problem.empty()) return problem;
   if (auto problem = read_widths(w, shape.batch_dims.size(), checker, shape); !problem.empty()) {
     return problem;

@@ -30,6 +30,10 @@ class ClaimingRunner final : public TaskRunner {
 
   void run(int64_t count, const std::function<void(int64_t)>& task) const override {
     if (count <= 0) return;
+    if (count == 1) {  // nothing to share: skip the shared state (small calls run this often)
+      task(0);
+      return;
+    }
     auto shared = std::make_shared<Shared>();
     auto claim_all = [shared, count, &task] {
       for (int64_t i; (i = shared->next.fetch_add(1)) < count;) {
