@@ -58,35 +58,48 @@ def feature_major(params, h):
     """
     *hidden, last = params
     for p in hidden:
-        h = jnp.tanh(_transposed_product(p["W"], h) + jnp.swapaxes(p["b"], -1, -2))
-    return _transposed_product(last["W"], h) + jnp.swapaxes(last["b"], -1, -2)
+        h = jnp.tanh(_affine(p["W"], p["b"], h))
+    return _affine(last["W"], last["b"], h)
 
 
-def _transposed_product(W, h):
+def _affine(W, b, h):
     if W.ndim == 2:
-        return W.T @ h
-    return _members_product(W, h)
+        return W.T @ h + b.T
+    return _members_affine(W, b, h)
 
 
 @jax.custom_vjp
-def _members_product(W, h):
-    """``W[k].T @ h[k]`` for every member ``k``; ``h`` may be one array shared by all."""
+def _members_affine(W, b, h):
+    """``W[k].T @ h[k] + b[k].T`` for every member ``k``; ``h`` may be one array shared by all."""
     # XLA's CPU batched dot is about 4x faster when the contracted axis is the minor one
     # of the left operand, so it gets W transposed; the barrier keeps XLA from folding the
     # transpose back into the dot.
     W_t = jax.lax.optimization_barrier(jnp.swapaxes(W, 1, 2))
-    return jnp.einsum("kij,jn->kin" if h.ndim == 2 else "kij,kjn->kin", W_t, h)
+    product = jnp.einsum("kij,jn->kin" if h.ndim == 2 else "kij,kjn->kin", W_t, h)
+    return product + jnp.swapaxes(b, 1, 2)
 
 
-def _members_product_forward(W, h):
-    return _members_product(W, h), (W, h)
+def _members_affine_forward(W, b, h):
+    return _members_affine(W, b, h), (W, h)
 
 
-def _members_product_backward(residuals, d_out):
+def _members_affine_backward(residuals, d_out):
     W, h = residuals
+    d_b = _row_sums(d_out)[:, None, :]
     if h.ndim == 2:  # shared input: its gradient is never used, only W's
-        return jnp.einsum("jn,kin->kji", h, d_out), jnp.zeros_like(h)
-    return jnp.einsum("kjn,kin->kji", h, d_out), jnp.einsum("kji,kin->kjn", W, d_out)
+        return jnp.einsum("jn,kin->kji", h, d_out), d_b, jnp.zeros_like(h)
+    return jnp.einsum("kjn,kin->kji", h, d_out), d_b, jnp.einsum("kji,kin->kjn", W, d_out)
 
 
-_members_product.defvjp(_members_product_forward, _members_product_backward)
+def _row_sums(d_out):
+    """``d_out`` summed over its last (row) axis."""
+    if d_out.shape[0] == 1:
+        # One network: XLA's reduction is as fast, and keeps single runs' rounding as it was.
+        return d_out.sum(axis=-1)
+    # For an ensemble's (members, width, rows) gradients a product with ones runs on XLA's
+    # dot library, in about half the time of XLA's own reduction: about 10% of an epoch of
+    # 8 members of widths 10 on 354 rows, on one core.
+    return jnp.einsum("kin,n->ki", d_out, jnp.ones(d_out.shape[-1], d_out.dtype))
+
+
+_members_affine.defvjp(_members_affine_forward, _members_affine_backward)
