@@ -36,7 +36,7 @@ def test_the_report_names_the_model_and_each_networks_validation_mse(three, work
     report = json.loads((work / "three.json").read_text())
     assert (report["config"]["ensemble"], report["config"]["linear"]) == (3, True)
     assert len(report["member_val_mse"]) == 3
-    assert "model: the mean of 3 networks added to the least-squares plane" in three.stdout
+    assert "model: the mean of 3 networks added to the ridge plane" in three.stdout
     each = ", ".join(f"{mse:.4g}" for mse in report["member_val_mse"])
     assert f"validation MSE of each network: {each}" in three.stdout
 

@@ -168,3 +168,33 @@ def test_the_linear_part_keeps_a_steep_linear_trend_as_least_squares_does():
     alone = core.Regressor(linear=False).fit(x[train], y[train])
     alone_mse = np.mean((alone.predict(x[test]) - y[test]) ** 2)
     assert linear_mse < 1.05 * ols < alone_mse
+
+
+def test_the_plane_shrinks_inputs_that_least_squares_fits_to_noise(tmp_path):
+    """Many inputs for few rows: generalised cross-validation picks a penalty, and the plane
+    keeps the one real input while least squares spreads weight over the noise inputs."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 20))
+    y = 3 * x[:, 0] + 2 * rng.normal(size=60)
+    core.Regressor(ensemble=1).fit(x, y).save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as saved:
+        # The plane in the data's units: standardised weights times y_std / x_std.
+        plane = saved["linear_weights"] * saved["y_std"] / saved["x_std"]
+    least_squares = np.linalg.lstsq(np.column_stack([x, np.ones(60)]), y, rcond=None)[0][:-1]
+    assert abs(plane[0] - 3) < 0.5
+    assert np.abs(plane[1:]).sum() < 0.9 * np.abs(least_squares[1:]).sum()
+
+
+def test_networks_added_to_the_plane_start_as_the_plane(tmp_path):
+    """Their output layer starts at zero: networks that learn nothing predict the plane."""
+    x, y = curve_data()
+    fitted = core.Regressor(ensemble=2, learning_rate=1e-30, patience=5, epochs=20).fit(x, y)
+    assert fitted.report_.at_plane == 2
+    fitted.save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as saved:
+        standardised = (x - saved["x_mean"]) / saved["x_std"]
+        plane = standardised @ saved["linear_weights"] + saved["linear_bias"]
+        plane = plane * saved["y_std"] + saved["y_mean"]
+    mean, std = fitted.predict(x, return_std=True)
+    np.testing.assert_array_equal(std, 0.0)
+    np.testing.assert_allclose(mean, plane, rtol=1e-6)

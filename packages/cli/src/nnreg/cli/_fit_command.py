@@ -138,7 +138,7 @@ def add_parser(commands):
         "--no-linear",
         dest="linear",
         action="store_false",
-        help="fit the networks alone, without the least-squares plane they are added to",
+        help="fit the networks alone, without the ridge plane they are added to",
     )
     add_fused_flag(fit)
     fit.add_argument("--json", metavar="PATH", help="write the fit report as JSON ('-': stdout)")

@@ -31,7 +31,7 @@ def summary(args, model, rows, fusion):
 
 def _model_kind(model):
     networks = "one network" if model.ensemble == 1 else f"the mean of {model.ensemble} networks"
-    plane = " added to the least-squares plane" if model.linear else ""
+    plane = " added to the ridge plane" if model.linear else ""
     return f"model: {networks}{plane}"
 
 

@@ -46,7 +46,7 @@ class FitReport:
                 else (f"{self.at_plane} of {len(self.member_val_mse)} networks")
             )
             reason += (
-                f"; {networks} never improved on the least-squares plane, which is kept alone"
+                f"; {networks} never improved on the ridge plane, which is kept alone"
                 " in their place"
             )
         if self.diverged_epoch >= 0:

@@ -1,20 +1,47 @@
-"""The least-squares plane that a fit's networks are added to.
+"""The ridge plane that a fit's networks are added to.
 
 A narrow tanh network under weight decay cannot represent a large linear trend exactly, so a
-fit first solves ordinary least squares on every row it is given (a plane has too few
-parameters to overfit the validation rows, and on small data sets those rows matter) and the
-networks learn what the plane leaves: the model contains the linear baseline, and weight
-decay pulls it towards that baseline rather than towards a constant.
+fit first fits a plane to every row it is given (a plane has too few parameters to overfit
+the validation rows, and on small data sets those rows matter) and the networks learn what
+the plane leaves: the model contains the linear baseline.
+
+The plane is ridge regression whose penalty is chosen by generalised cross-validation (Golub,
+Heath and Wahba, 1979), in closed form over the inputs' singular values. On nearly linear data
+the chosen penalty is about 0, ordinary least squares; where the inputs are many for the
+rows, shrinking predicts new rows better than least squares (scikit-learn's ``diabetes``: 10
+inputs, 331 rows). Inputs arrive standardised, so one penalty suits every input.
 """
 
 import numpy as np
 
+# Candidate penalties, per row: 0 (least squares) and a log grid wide enough that GCV's
+# choice never sits at the grid's upper end for standardised inputs.
+PENALTIES_PER_ROW = np.concatenate([[0.0], np.geomspace(1e-4, 1e4, 81)])
 
-def least_squares(x, y):
-    """``(weights (n_inputs,), bias)`` of the least-squares fit of ``y (rows, 1)`` on ``x``."""
-    design = np.column_stack([x, np.ones(len(x))])
-    coefficients, *_ = np.linalg.lstsq(design, y[:, 0], rcond=None)
-    return coefficients[:-1], float(coefficients[-1])
+
+def ridge_plane(x, y):
+    """``(weights (n_inputs,), bias)`` of the ridge fit of ``y (rows, 1)`` on ``x``: the bias
+    is not penalised, the penalty is the candidate with the least GCV score."""
+    rows = len(x)
+    x_mean, y_mean = x.mean(axis=0), float(y[:, 0].mean())
+    u, s, vt = np.linalg.svd(x - x_mean, full_matrices=False)
+    spanned = s > s.max(initial=0.0) * 1e-10  # directions the inputs actually vary in
+    u, s, vt = u[:, spanned], s[spanned], vt[spanned]
+    centred = y[:, 0] - y_mean
+    along = u.T @ centred
+    unexplained = centred @ centred - along @ along  # left by any plane
+    best_score, best_shrink = np.inf, np.zeros_like(s)
+    for penalty in PENALTIES_PER_ROW * rows:
+        shrink = s**2 / (s**2 + penalty)
+        freedom = shrink.sum() + 1  # the fit's effective parameters, the bias included
+        if freedom >= rows:
+            continue
+        residual = unexplained + np.sum(((1 - shrink) * along) ** 2)
+        score = residual / (rows - freedom) ** 2
+        if score < best_score:
+            best_score, best_shrink = score, shrink
+    weights = vt.T @ (best_shrink / s * along)
+    return weights, y_mean - float(x_mean @ weights)
 
 
 def linear_prediction(x, weights, bias):

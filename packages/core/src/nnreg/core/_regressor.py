@@ -2,8 +2,8 @@
 
 Inputs and target are standardised with the training split's mean and std, so the same
 defaults suit an Engel curve in dollars and a sensor in millivolts; predictions come back
-in the target's own units. The model is a least-squares plane plus the mean of an ensemble
-of networks trained on what the plane leaves; the members' spread is its uncertainty.
+in the target's own units. The model is a ridge plane plus the mean of an ensemble of
+networks trained on what the plane leaves; the members' spread is its uncertainty.
 """
 
 import statistics
@@ -14,7 +14,7 @@ import numpy as np
 from . import _checks, _fit_data
 from ._defaults import REGRESSOR_DEFAULTS
 from ._fit_report import FitReport
-from ._linear_part import least_squares, linear_prediction
+from ._linear_part import linear_prediction, ridge_plane
 from ._member_training import train_members
 from ._mlp import tanh_layer
 from ._model_file import MAX_MEMBERS, ModelState, read_model_file, write_model_file
@@ -41,7 +41,8 @@ class Regressor:
     ``ensemble`` networks (seeds ``seed``, ``seed + 1``, ...) train as one compiled program,
     each keeping its own best parameters; predictions are their mean, and ``predict(x,
     return_std=True)`` also gives their spread. With ``linear`` the networks are added to
-    the least-squares plane of the training rows and learn what it leaves.
+    a ridge plane of the fit's rows (least squares shrunk as far as generalised
+    cross-validation finds best) and learn what it leaves, starting from the plane itself.
     """
 
     def __init__(
@@ -101,7 +102,7 @@ class Regressor:
         x_train, y_train = (x[train] - x_mean) / x_std, (y[train] - y_mean) / y_std
         x_val, y_val = (x[val] - x_mean) / x_std, (y[val] - y_mean) / y_std
         x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
-        weights, bias = least_squares(x_all, y_all) if self.linear else (None, 0.0)
+        weights, bias = ridge_plane(x_all, y_all) if self.linear else (None, 0.0)
 
         def residual(x_rows, y_rows):  # what the networks learn
             return y_rows - linear_prediction(x_rows, weights, bias)
