@@ -11,7 +11,8 @@ inside nnreg's 90% prediction interval (``Regressor.predict_interval``).
 nnreg's defaults (Adam at 0.01, weight decay 0.03, patience 200) were chosen on ``engel``,
 ``star98`` and statsmodels' ``grunfeld`` and ``anes96``; the held-out sets below were not
 used for that. ``--variants`` compares nnreg's settings (the linear part, ensemble sizes)
-with their cost, from which the defaults ``linear=True``, ``ensemble`` were chosen.
+with their cost, from which the defaults ``linear=True``, ``ensemble`` were chosen, and
+bagging (each network with its own validation rows), emulated by separate fits.
 
 Benchmark-only dependencies: scikit-learn and statsmodels. Usage:
 
@@ -23,6 +24,7 @@ Benchmark-only dependencies: scikit-learn and statsmodels. Usage:
 
 import argparse
 import os
+import statistics
 import time
 import warnings
 
@@ -113,6 +115,35 @@ def mse(model, x, y):
     return float(np.mean((model.predict(x) - y) ** 2))
 
 
+class SeparateSplits:
+    """Bagging, emulated to measure it: ``members`` one-network fits, each holding out its
+    own validation rows (their seeds differ), predictions averaged and intervals as
+    ``Regressor.predict_interval`` makes them (noise variance: the fits' mean validation
+    MSE). nnreg's ensemble instead shares one validation split between its networks."""
+
+    def __init__(self, seed, members=8):
+        self.seed, self.members = seed, members
+
+    def fit(self, x, y):
+        self.fits = [
+            core.Regressor(seed=self.seed * 1000 + k, ensemble=1).fit(x, y)
+            for k in range(self.members)
+        ]
+        return self
+
+    def predict(self, x, return_std=False):
+        predictions = np.stack([fit.predict(x) for fit in self.fits])
+        if return_std:
+            return predictions.mean(axis=0), predictions.std(axis=0)
+        return predictions.mean(axis=0)
+
+    def predict_interval(self, x, level):
+        mean, std = self.predict(x, return_std=True)
+        noise = np.mean([fit.report_.val_mse for fit in self.fits])
+        half = statistics.NormalDist().inv_cdf(0.5 + level / 2) * np.sqrt(std**2 + noise)
+        return mean - half, mean + half
+
+
 def nnreg_runs(make, split, seeds):
     """Mean test MSE, mean coverage of the 90% interval and mean seconds over ``seeds``."""
     x_train, x_test, y_train, y_test = split
@@ -162,6 +193,7 @@ def main():
             "linear, 1": lambda seed: core.Regressor(seed=seed, ensemble=1),
             "linear, 4": lambda seed: core.Regressor(seed=seed, ensemble=4),
             "linear, 8": lambda seed: core.Regressor(seed=seed, ensemble=8),
+            "bagged 8": SeparateSplits,
         }
     print(
         f"test MSE, mean over {args.seeds} seeds; nnreg against MLPRegressor (same widths, tanh,"
