@@ -1,9 +1,9 @@
 """The ridge plane that a fit's networks are added to.
 
 A narrow tanh network under weight decay cannot represent a large linear trend exactly, so a
-fit first fits a plane to every row it is given (a plane has too few parameters to overfit
-the validation rows, and on small data sets those rows matter) and the networks learn what
-the plane leaves: the model contains the linear baseline.
+fit first fits a plane to every row it is given (on small data sets the validation rows
+matter, and a plane whose effective parameters are at most half the rows cannot interpolate
+them) and the networks learn what the plane leaves: the model contains the linear baseline.
 
 The plane is ridge regression whose penalty is chosen by generalised cross-validation (Golub,
 Heath and Wahba, 1979), in closed form over the inputs' singular values. On nearly linear data
@@ -14,14 +14,16 @@ inputs, 331 rows). Inputs arrive standardised, so one penalty suits every input.
 
 import numpy as np
 
-# Candidate penalties, per row: 0 (least squares) and a log grid wide enough that GCV's
-# choice never sits at the grid's upper end for standardised inputs.
+# Candidate penalties, per row: 0 (least squares) and a log grid up to a penalty that leaves
+# practically no plane, which GCV picks when the inputs explain nothing.
 PENALTIES_PER_ROW = np.concatenate([[0.0], np.geomspace(1e-4, 1e4, 81)])
 
 
 def ridge_plane(x, y):
     """``(weights (n_inputs,), bias)`` of the ridge fit of ``y (rows, 1)`` on ``x``: the bias
-    is not penalised, the penalty is the candidate with the least GCV score."""
+    is not penalised, the penalty is the candidate with the least GCV score among those that
+    leave the fit at most half the rows as effective parameters (with about as many inputs as
+    rows, GCV alone would pick a penalty small enough to interpolate every row)."""
     rows = len(x)
     x_mean, y_mean = x.mean(axis=0), float(y[:, 0].mean())
     u, s, vt = np.linalg.svd(x - x_mean, full_matrices=False)
@@ -29,12 +31,12 @@ def ridge_plane(x, y):
     u, s, vt = u[:, spanned], s[spanned], vt[spanned]
     centred = y[:, 0] - y_mean
     along = u.T @ centred
-    unexplained = centred @ centred - along @ along  # left by any plane
+    unexplained = max(centred @ centred - along @ along, 0.0)  # left by any plane
     best_score, best_shrink = np.inf, np.zeros_like(s)
     for penalty in PENALTIES_PER_ROW * rows:
         shrink = s**2 / (s**2 + penalty)
         freedom = shrink.sum() + 1  # the fit's effective parameters, the bias included
-        if freedom >= rows:
+        if freedom > rows / 2:
             continue
         residual = unexplained + np.sum(((1 - shrink) * along) ** 2)
         score = residual / (rows - freedom) ** 2
