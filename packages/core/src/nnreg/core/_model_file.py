@@ -26,7 +26,6 @@ READABLE_VERSIONS = (1, 2)
 ACTIVATION = "tanh"
 # Far more layers than any network nnreg trains; it bounds what a file can make nnreg build.
 MAX_LAYERS = 1000
-MAX_MEMBERS = MAX_ENSEMBLE
 
 
 class ModelState(NamedTuple):
@@ -158,8 +157,8 @@ def _state(archive, version):
     if version == 1:
         return state
     count = int(archive.array("members", "iu", ()))
-    if not 1 <= count <= MAX_MEMBERS:
-        raise Refused(f"{count} members, not between 1 and {MAX_MEMBERS}")
+    if not 1 <= count <= MAX_ENSEMBLE:
+        raise Refused(f"{count} members, not between 1 and {MAX_ENSEMBLE}")
     noise = float(archive.array("noise_variance", "f", ()))  # NaN: not recorded
     if not (np.isnan(noise) or (np.isfinite(noise) and noise >= 0)):
         raise Refused("the noise variance must be finite and not negative")

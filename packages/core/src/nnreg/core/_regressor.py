@@ -12,12 +12,12 @@ import time
 import numpy as np
 
 from . import _checks, _fit_data
-from ._defaults import REGRESSOR_DEFAULTS
+from ._defaults import MAX_ENSEMBLE, REGRESSOR_DEFAULTS
 from ._fit_report import FitReport
 from ._linear_part import linear_prediction, ridge_plane
 from ._member_training import train_members
 from ._mlp import tanh_layer
-from ._model_file import MAX_MEMBERS, ModelState, read_model_file, write_model_file
+from ._model_file import ModelState, read_model_file, write_model_file
 from ._predictors import member_predictor
 from ._update_rules import optimizer_factory
 
@@ -72,8 +72,8 @@ class Regressor:
         self.seed = _checks.check_seed(seed)
         self.patience = _checks.check_patience(patience)
         self.ensemble = _checks.check_int(ensemble, "ensemble", minimum=1)
-        if self.ensemble > MAX_MEMBERS:
-            raise ValueError(f"ensemble must be at most {MAX_MEMBERS}, got {self.ensemble}")
+        if self.ensemble > MAX_ENSEMBLE:
+            raise ValueError(f"ensemble must be at most {MAX_ENSEMBLE}, got {self.ensemble}")
         if not isinstance(linear, bool):
             raise TypeError(f"linear must be True or False, got {linear!r}")
         self.linear = linear
