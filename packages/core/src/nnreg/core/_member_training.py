@@ -42,9 +42,9 @@ def train_members(
         params = init(sizes, seed=seed)
         rule = _optimizer(optimizer, learning_rate, weight_decay)
         result = train_optax(params, rule, x, y, x_val, y_val, epochs=epochs, **common)
-        member, at_plane = _kept(result, _as_numpy(result.params), added_to_plane, learning_rate)
+        at_plane = _at_plane(result, added_to_plane, learning_rate)
         return _Trained(
-            [member],
+            [_as_numpy(result.params)],
             result.train_loss,
             result.val_loss,
             result.best_epoch,
@@ -62,24 +62,18 @@ def train_members(
         init=init,
         **common,
     )  # fmt: skip
-    kept = [
-        _kept(
-            _member_result(result, k),
-            _as_numpy(result.member_params(k)),
-            added_to_plane,
-            learning_rate,
-            k,
-        )
+    at_plane = [
+        _at_plane(_member_result(result, k), added_to_plane, learning_rate, k)
         for k in range(members)
     ]
     return _Trained(
-        [params for params, _ in kept],
+        [_as_numpy(result.member_params(k)) for k in range(members)],
         result.train_loss.mean(axis=0),
         result.val_loss.mean(axis=0),
         None if result.best_epoch is None else int(result.best_epoch.max()),
         result.stopped_early,
         int(result.diverged_epoch.max()),
-        sum(at_plane for _, at_plane in kept),
+        sum(at_plane),
     )
 
 
@@ -140,13 +134,13 @@ def _residual_init(sizes, seed):
     return params
 
 
-def _kept(result, params, added_to_plane, learning_rate, member=None):
-    """``(params, at_plane)``: the member's kept parameters, checked; untrained ones give
-    way to the plane where there is one and training did not diverge."""
+def _at_plane(result, added_to_plane, learning_rate, member=None):
+    """Whether the member kept its initial parameters added to a plane (a zero output
+    layer: the plane alone) without diverging; otherwise its run is checked."""
     if added_to_plane and result.best_epoch == 0 and not result.diverged:
-        return params, True  # the initial parameters: a zero output layer, the plane alone
+        return True
     _check_learned(result, learning_rate, member)
-    return params, False
+    return False
 
 
 def _check_learned(result, learning_rate, member=None):
