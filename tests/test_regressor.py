@@ -111,7 +111,7 @@ def test_model_file_is_plain_npz_with_every_field(fitted, tmp_path):
     with np.load(tmp_path / "model.npz", allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
     assert all(a.dtype != object for a in arrays.values())
-    assert str(arrays["format"]) == "nnreg-regressor" and int(arrays["format_version"]) == 2
+    assert str(arrays["format"]) == "nnreg-regressor" and int(arrays["format_version"]) == 3
     assert str(arrays["nnreg_version"]) == importlib.metadata.version("nnreg-core")
     assert str(arrays["activation"]) == "tanh"
     assert arrays["layer_sizes"].tolist() == [2, 10, 10, 10, 1]

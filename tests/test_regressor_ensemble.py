@@ -113,6 +113,35 @@ def test_an_ensemble_file_reads_back_with_every_member(ensemble, tmp_path):
         np.testing.assert_array_equal(mine, theirs)
 
 
+def test_a_model_without_the_plane_reads_back_without_it(tmp_path):
+    x, y = curve_data()
+    model = core.Regressor(ensemble=2, linear=False, **FAST).fit(x, y)
+    model.save(tmp_path / "no-plane.npz")
+    with np.load(tmp_path / "no-plane.npz") as archive:
+        assert int(archive["linear"]) == 0
+    loaded = core.load_model(tmp_path / "no-plane.npz")
+    assert (loaded.ensemble, loaded.linear) == (2, False)
+    assert loaded._fitted().linear_weights is None
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("linear", [True, False])
+def test_a_format_version_2_file_still_loads_as_a_model_with_a_plane(linear, tmp_path):
+    """Version 2 had no `linear` flag and stored a zero plane for a model without one."""
+    x, y = curve_data()
+    model = core.Regressor(ensemble=2, linear=linear, **FAST).fit(x, y)
+    model.save(tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz") as archive:
+        arrays = {key: archive[key] for key in archive.files if key != "linear"}
+    np.savez(tmp_path / "old.npz", **{**arrays, "format_version": np.int64(2)})
+    old = core.load_model(tmp_path / "old.npz")
+    assert (old.ensemble, old.linear) == (2, True)
+    for mine, theirs in zip(
+        old.predict(x, return_std=True), model.predict(x, return_std=True), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_a_single_network_file_of_format_version_1_still_loads(tmp_path):
     """Written as release 0.1 wrote them: one network, no linear part, no noise estimate."""
     x, y = curve_data()
@@ -147,6 +176,8 @@ def test_damaged_ensemble_members_are_refused_by_name(ensemble, tmp_path):
         ({"m2_b1": np.full((1, 10), np.inf, "f4")}, "'m2_b1' holds a value that is not a finite"),
         ({"linear_weights": np.ones(3)}, "'linear_weights' has shape \\(3,\\)"),
         ({"noise_variance": np.float64(-1)}, "noise variance must be finite and not negative"),
+        ({"linear": np.int64(2)}, "linear must be 0 or 1, got 2"),
+        ({"linear": np.float64(1)}, "'linear' holds float64 values, not integers"),
     ]
     for changes, message in cases:
         np.savez(tmp_path / "bad.npz", **{**arrays, **changes})

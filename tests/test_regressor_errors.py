@@ -124,8 +124,8 @@ def test_load_refuses_foreign_and_damaged_files(model_arrays, tmp_path):
 
 
 def test_load_refuses_an_unknown_format_version(model_arrays, tmp_path):
-    future = write_npz(tmp_path / "future.npz", model_arrays, format_version=np.int64(3))
-    with pytest.raises(ValueError, match="model format version 3; nnreg .* reads versions 1, 2"):
+    future = write_npz(tmp_path / "future.npz", model_arrays, format_version=np.int64(4))
+    with pytest.raises(ValueError, match="model format version 4; nnreg .* reads versions 1, 2, 3"):
         core.load_model(future)
 
 

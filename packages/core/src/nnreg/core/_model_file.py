@@ -21,8 +21,10 @@ from ._version import __version__
 FORMAT = "nnreg-regressor"
 # 1: one network. 2: an ensemble of networks, a linear part and the noise variance; the first
 # member keeps version 1's names (W0, b0, ...), member k > 0 is m{k}_W0, m{k}_b0, ...
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# 3: as 2, with `linear` (1 or 0) saying whether there is a linear part: version 2 stored a
+# zero plane for a model fitted without one, so reading it could not tell.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 ACTIVATION = "tanh"
 # Far more layers than any network nnreg trains; it bounds what a file can make nnreg build.
 MAX_LAYERS = 1000
@@ -68,6 +70,7 @@ def write_model_file(path, state):
         "y_mean": np.float64(state.y_mean),
         "y_std": np.float64(state.y_std),
         "members": np.int64(len(state.members)),
+        "linear": np.int64(state.linear_weights is not None),
         "linear_weights": np.zeros(len(state.x_columns))
         if state.linear_weights is None
         else np.asarray(state.linear_weights, np.float64),
@@ -162,12 +165,23 @@ def _state(archive, version):
     noise = float(archive.array("noise_variance", "f", ()))  # NaN: not recorded
     if not (np.isnan(noise) or (np.isfinite(noise) and noise >= 0)):
         raise Refused("the noise variance must be finite and not negative")
-    return state._replace(
+    state = state._replace(
         members=[state.members[0], *(_layers(archive, sizes, f"m{k}_") for k in range(1, count))],
-        linear_weights=archive.finite("linear_weights", np.float64, (n_inputs,)),
-        linear_bias=float(archive.finite("linear_bias", np.float64, ())),
         noise_variance=None if np.isnan(noise) else noise,
     )
+    if version == 3 and not _flag(archive, "linear"):
+        return state
+    return state._replace(
+        linear_weights=archive.finite("linear_weights", np.float64, (n_inputs,)),
+        linear_bias=float(archive.finite("linear_bias", np.float64, ())),
+    )
+
+
+def _flag(archive, name):
+    value = int(archive.array(name, "iu", ()))
+    if value not in (0, 1):
+        raise Refused(f"{name} must be 0 or 1, got {value}")
+    return bool(value)
 
 
 def _layers(archive, sizes, prefix=""):
