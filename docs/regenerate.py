@@ -47,6 +47,7 @@ OUTPUTS = {
         False,
     ),
     "train-speed": (f"{sys.executable} {ROOT}/benchmarks/train_speed.py", None, [], True),
+    "cores-speed": (f"{sys.executable} {ROOT}/benchmarks/cores_speed.py", None, [], True),
     "ensemble-speed": (f"{sys.executable} {ROOT}/benchmarks/ensemble_speed.py", None, [], True),
     "kernel-speed": (f"{sys.executable} {ROOT}/benchmarks/kernel_speed.py", None, [], True),
     "compare-speed": (f"{sys.executable} {ROOT}/benchmarks/compare_speed.py", None, [], True),

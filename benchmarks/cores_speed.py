@@ -1,0 +1,104 @@
+"""The lecture's training, plain JAX against forward=mlp_tanh, on one core and on all cores.
+
+JAX's CPU client sizes its thread pool from the cores the process may use, once, when it
+starts, and XLA's runtime runs the independent steps of an epoch on that pool. This
+benchmark shows what handing those steps between threads costs each path: it runs the
+same measurement in fresh processes limited to one core and given every core, alternately
+(these machines are noisy), and keeps each configuration's best. Each process times gradient
+descent and Adam, 4000 epochs on the lecture's data, plain and through mlp_tanh alternately.
+Needs nnreg-kernels. Usage:
+
+    python benchmarks/cores_speed.py [--processes 3] [--repeats 5]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+EPOCHS = 4000
+METHODS = ("gd", "optax-adam")
+
+
+def child(repeats):
+    """Best steady seconds of each (method, path) in this process, as JSON on stdout."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import nnreg.core as core
+    from nnreg.kernels import mlp_tanh
+
+    x, y = core.generate_data()
+    x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
+    params = core.init_params()
+    data = [jnp.asarray(a, jnp.float32) for a in (x, y, x_val, y_val)]
+    adam = optax.adam(1e-3)
+
+    def train(method, forward):
+        if method == "gd":
+            run = core.train_gradient_descent(
+                params, *data, epochs=EPOCHS, learning_rate=1e-3, forward=forward
+            )
+        else:
+            run = core.train_optax(params, adam, *data, epochs=EPOCHS, forward=forward)
+        jax.block_until_ready(run.params)
+
+    best = {}
+    for method in METHODS:
+        paths = {"plain": None, "mlp_tanh": mlp_tanh}
+        for forward in paths.values():
+            train(method, forward)  # compiles
+        for _ in range(repeats):
+            for path, forward in paths.items():
+                start = time.perf_counter()
+                train(method, forward)
+                seconds = time.perf_counter() - start
+                key = f"{method} {path}"
+                best[key] = min(best.get(key, seconds), seconds)
+    print(json.dumps(best))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=3, help="per core count")
+    parser.add_argument("--repeats", type=int, default=5, help="steady runs per process")
+    parser.add_argument("--child-cores", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    if args.child_cores is not None:
+        # Before JAX starts its CPU client, which reads the affinity once.
+        os.sched_setaffinity(0, cores[: args.child_cores])
+        child(args.repeats)
+        return
+
+    counts = sorted({1, len(cores)})
+    best = {count: {} for count in counts}
+    for _ in range(args.processes):
+        for count in counts:
+            command = [sys.executable, __file__, "--child-cores", str(count)]
+            command += ["--repeats", str(args.repeats)]
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
+            for key, seconds in json.loads(done.stdout).items():
+                best[count][key] = min(best[count].get(key, seconds), seconds)
+    print(
+        f"{EPOCHS} epochs on the lecture's data, us per epoch, best of {args.processes} "
+        f"processes x {args.repeats} runs"
+    )
+    header = f"{'method':<11} {'cores':>5} {'plain':>7} {'mlp_tanh':>9} {'plain/mlp_tanh':>15}"
+    print(header)
+    print("-" * len(header))
+    for method in METHODS:
+        for count in counts:
+            plain = best[count][f"{method} plain"]
+            fused = best[count][f"{method} mlp_tanh"]
+            print(
+                f"{method:<11} {count:>5} {1e6 * plain / EPOCHS:7.1f} "
+                f"{1e6 * fused / EPOCHS:9.1f} {plain / fused:14.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
