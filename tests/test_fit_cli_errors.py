@@ -105,7 +105,7 @@ PREDICT_CASES = {
     "future format": (
         lambda f: future_model(f),
         "good.csv",
-        "model format version 9; nnreg .* reads versions 1, 2",
+        "model format version 9; nnreg .* reads versions 1, 2, 3$",
     ),
     "columns missing": (
         lambda f: "model.npz",

@@ -24,7 +24,7 @@ PROPERTY = settings(
 )
 MEMBERS = ["format", "format_version", "activation", "layer_sizes", "x_columns", "y_column"]
 MEMBERS += ["x_mean", "x_std", "y_mean", "y_std", "W0", "b0", "W1", "b1", "nnreg_version"]
-MEMBERS += ["members", "linear_weights", "linear_bias", "noise_variance"]
+MEMBERS += ["members", "linear", "linear_weights", "linear_bias", "noise_variance"]
 MOST_BYTES_READ = 4 << 20  # the valid file is about 3 KiB
 
 
@@ -43,6 +43,8 @@ def valid_file_bytes(tmp_path):
         x_std=np.ones(2),
         y_mean=0.0,
         y_std=1.0,
+        linear_weights=np.ones(2),
+        linear_bias=0.5,
     )
     write_model_file(tmp_path / "valid.npz", state)
     return (tmp_path / "valid.npz").read_bytes()

@@ -119,6 +119,7 @@ def test_a_model_without_the_plane_reads_back_without_it(tmp_path):
     model.save(tmp_path / "no-plane.npz")
     with np.load(tmp_path / "no-plane.npz") as archive:
         assert int(archive["linear"]) == 0
+        assert not {"linear_weights", "linear_bias"} & set(archive.files)
     loaded = core.load_model(tmp_path / "no-plane.npz")
     assert (loaded.ensemble, loaded.linear) == (2, False)
     assert loaded._fitted().linear_weights is None
@@ -133,7 +134,8 @@ def test_a_format_version_2_file_still_loads_as_a_model_with_a_plane(linear, tmp
     model.save(tmp_path / "new.npz")
     with np.load(tmp_path / "new.npz") as archive:
         arrays = {key: archive[key] for key in archive.files if key != "linear"}
-    np.savez(tmp_path / "old.npz", **{**arrays, "format_version": np.int64(2)})
+    plane = {"linear_weights": np.zeros(x.shape[1]), "linear_bias": np.float64(0)}
+    np.savez(tmp_path / "old.npz", **{**plane, **arrays, "format_version": np.int64(2)})
     old = core.load_model(tmp_path / "old.npz")
     assert (old.ensemble, old.linear) == (2, True)
     for mine, theirs in zip(
@@ -176,11 +178,14 @@ def test_damaged_ensemble_members_are_refused_by_name(ensemble, tmp_path):
         ({"m2_b1": np.full((1, 10), np.inf, "f4")}, "'m2_b1' holds a value that is not a finite"),
         ({"linear_weights": np.ones(3)}, "'linear_weights' has shape \\(3,\\)"),
         ({"noise_variance": np.float64(-1)}, "noise variance must be finite and not negative"),
-        ({"linear": np.int64(2)}, "linear must be 0 or 1, got 2"),
+        ({"linear": np.int64(2)}, "'linear' must be 0 or 1, got 2"),
         ({"linear": np.float64(1)}, "'linear' holds float64 values, not integers"),
+        ({"linear": None}, "'linear' is missing"),
+        ({"linear": np.int64(0)}, "'linear' is 0 but the file holds a plane"),
     ]
     for changes, message in cases:
-        np.savez(tmp_path / "bad.npz", **{**arrays, **changes})
+        damaged = {key: value for key, value in {**arrays, **changes}.items() if value is not None}
+        np.savez(tmp_path / "bad.npz", **damaged)
         with pytest.raises(ValueError, match=f"bad.npz is a damaged nnreg model file: .*{message}"):
             core.load_model(tmp_path / "bad.npz")
 

@@ -21,8 +21,9 @@ from ._version import __version__
 FORMAT = "nnreg-regressor"
 # 1: one network. 2: an ensemble of networks, a linear part and the noise variance; the first
 # member keeps version 1's names (W0, b0, ...), member k > 0 is m{k}_W0, m{k}_b0, ...
-# 3: as 2, with `linear` (1 or 0) saying whether there is a linear part: version 2 stored a
-# zero plane for a model fitted without one, so reading it could not tell.
+# 3: as 2, with `linear` (1 or 0) saying whether there is a linear part, whose members are
+# written only if there is one: version 2 stored a zero plane for a model fitted without one,
+# so reading it could not tell.
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
 ACTIVATION = "tanh"
@@ -71,14 +72,13 @@ def write_model_file(path, state):
         "y_std": np.float64(state.y_std),
         "members": np.int64(len(state.members)),
         "linear": np.int64(state.linear_weights is not None),
-        "linear_weights": np.zeros(len(state.x_columns))
-        if state.linear_weights is None
-        else np.asarray(state.linear_weights, np.float64),
-        "linear_bias": np.float64(state.linear_bias),
         "noise_variance": np.float64(
             np.nan if state.noise_variance is None else state.noise_variance
         ),
     }
+    if state.linear_weights is not None:
+        arrays["linear_weights"] = np.asarray(state.linear_weights, np.float64)
+        arrays["linear_bias"] = np.float64(state.linear_bias)
     for k, member in enumerate(state.members):
         prefix = f"m{k}_" if k else ""
         for i, layer in enumerate(member):
@@ -170,6 +170,8 @@ def _state(archive, version):
         noise_variance=None if np.isnan(noise) else noise,
     )
     if version == 3 and not _flag(archive, "linear"):
+        if archive.holds("linear_weights") or archive.holds("linear_bias"):
+            raise Refused("'linear' is 0 but the file holds a plane")
         return state
     return state._replace(
         linear_weights=archive.finite("linear_weights", np.float64, (n_inputs,)),
@@ -180,7 +182,7 @@ def _state(archive, version):
 def _flag(archive, name):
     value = int(archive.array(name, "iu", ()))
     if value not in (0, 1):
-        raise Refused(f"{name} must be 0 or 1, got {value}")
+        raise Refused(f"{name!r} must be 0 or 1, got {value}")
     return bool(value)
 
 

@@ -64,6 +64,14 @@ class NpzReader:
         except _MALFORMED as err:
             raise Refused(f"not a readable .npz archive: {str(err)[:200]}") from None
 
+    def holds(self, name):
+        """Whether the archive has a member ``name``."""
+        try:
+            self._zip.getinfo(f"{name}.npy")
+        except KeyError:
+            return False
+        return True
+
     def text(self, name):
         """A single string."""
         return self.texts(name, ())[0]
