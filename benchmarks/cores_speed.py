@@ -6,7 +6,8 @@ benchmark shows what handing those steps between threads costs each path: it run
 same measurement in fresh processes limited to one core and given every core, alternately
 (these machines are noisy), and keeps each configuration's best. Each process times gradient
 descent and Adam, 4000 epochs on the lecture's data, plain and through mlp_tanh alternately.
-Needs nnreg-kernels. Usage:
+Each process also reports how many threads its CPU pool has. Linux only; needs
+nnreg-kernels. Usage:
 
     python benchmarks/cores_speed.py [--processes 3] [--repeats 5]
 """
@@ -22,8 +23,18 @@ EPOCHS = 4000
 METHODS = ("gd", "optax-adam")
 
 
+def pool_threads():
+    """Threads of XLA's CPU pool in this process (named tf_XLAEigen)."""
+    names = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/comm") as comm:
+            names.append(comm.read().strip())
+    return names.count("tf_XLAEigen")
+
+
 def child(repeats):
-    """Best steady seconds of each (method, path) in this process, as JSON on stdout."""
+    """Best steady seconds of each (method, path) in this process and its pool's threads,
+    as JSON on stdout."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -58,7 +69,7 @@ def child(repeats):
                 seconds = time.perf_counter() - start
                 key = f"{method} {path}"
                 best[key] = min(best.get(key, seconds), seconds)
-    print(json.dumps(best))
+    print(json.dumps({"seconds": best, "pool_threads": pool_threads()}))
 
 
 def main():
@@ -69,24 +80,31 @@ def main():
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0))
     if args.child_cores is not None:
-        # Before JAX starts its CPU client, which reads the affinity once.
+        # JAX's CPU client reads the affinity once, when it starts: nothing may have started it.
+        assert "jax" not in sys.modules, "set the affinity before importing JAX"
         os.sched_setaffinity(0, cores[: args.child_cores])
         child(args.repeats)
         return
 
     counts = sorted({1, len(cores)})
     best = {count: {} for count in counts}
+    threads = {count: set() for count in counts}
     for _ in range(args.processes):
         for count in counts:
             command = [sys.executable, __file__, "--child-cores", str(count)]
             command += ["--repeats", str(args.repeats)]
             done = subprocess.run(command, check=True, capture_output=True, text=True)
-            for key, seconds in json.loads(done.stdout).items():
+            report = json.loads(done.stdout)
+            threads[count].add(report["pool_threads"])
+            for key, seconds in report["seconds"].items():
                 best[count][key] = min(best[count].get(key, seconds), seconds)
     print(
         f"{EPOCHS} epochs on the lecture's data, us per epoch, best of {args.processes} "
         f"processes x {args.repeats} runs"
     )
+    for count in counts:
+        pools = ", ".join(map(str, sorted(threads[count])))
+        print(f"{count} core(s): XLA's CPU pool had {pools} thread(s)")
     header = f"{'method':<11} {'cores':>5} {'plain':>7} {'mlp_tanh':>9} {'plain/mlp_tanh':>15}"
     print(header)
     print("-" * len(header))
