@@ -23,8 +23,15 @@ using Vec = typename Lanes<L>::Vector;
 // Vectors are copied in and out with memcpy, one register at a time, as in Tile::multiply,
 // and never pass by value: their calling convention depends on the caller's instruction set.
 
+// Vector registers: 32 with AVX-512 (L = 16), 16 with AVX2 and SSE/NEON.
+template <int L>
+constexpr int kVectorRegisters = L == 16 ? 32 : 16;
+
 // Outputs [o, o + OB) of out[o][t] = bias[o] + sum over k < depth of M(o, k) in[k][t], with
-// M(o, k) = m[o * so + k * sk]: OB × V accumulators, each loaded input vector used OB times.
+// M(o, k) = m[o * so + k * sk]: OB × V accumulators. Where registers allow, a tile row of
+// inputs is loaded once per k and serves all OB outputs; otherwise (AVX2, SSE) the inputs
+// are loaded one vector at a time, since holding a whole row too spilled the accumulators
+// to the stack (the AVX2 variant's forward and backward ran 1.7x slower).
 template <int L, int OB>
 NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t sk,
                                 const float* __restrict bias, int64_t depth,
@@ -36,11 +43,22 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
     for (int v = 0; v < V; ++v) acc[ob][v] = Vec<L>{} + start;
   }
   for (int64_t k = 0; k < depth; ++k) {
-    Vec<L> row[V];
-    for (int v = 0; v < V; ++v) std::memcpy(&row[v], in + k * kMlpTileRows + v * L, sizeof row[v]);
-    for (int ob = 0; ob < OB; ++ob) {
-      const float scale = m[(o + ob) * so + k * sk];
-      for (int v = 0; v < V; ++v) acc[ob][v] += scale * row[v];
+    const float* __restrict row_k = in + k * kMlpTileRows;
+    if constexpr ((OB + 1) * V < kVectorRegisters<L>) {
+      Vec<L> row[V];
+      for (int v = 0; v < V; ++v) std::memcpy(&row[v], row_k + v * L, sizeof row[v]);
+      for (int ob = 0; ob < OB; ++ob) {
+        const float scale = m[(o + ob) * so + k * sk];
+        for (int v = 0; v < V; ++v) acc[ob][v] += scale * row[v];
+      }
+    } else {
+      Vec<L> scale[OB];
+      for (int ob = 0; ob < OB; ++ob) scale[ob] = Vec<L>{} + m[(o + ob) * so + k * sk];
+      for (int v = 0; v < V; ++v) {
+        Vec<L> row;
+        std::memcpy(&row, row_k + v * L, sizeof row);
+        for (int ob = 0; ob < OB; ++ob) acc[ob][v] += scale[ob] * row;
+      }
     }
   }
   for (int ob = 0; ob < OB; ++ob) {
@@ -50,11 +68,14 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
   }
 }
 
-// All `outs` outputs; OB is chosen so that OB × V accumulators fill 16 registers.
+// All `outs` outputs. OB outputs at a time: with AVX-512, 4 (16 accumulators, the row's 4
+// vectors beside them); with 16 registers, as many as fit with their broadcast weights and
+// one input vector (1 for a 64-row tile).
 template <int L>
 NNREG_INLINE void product(const float* m, int64_t so, int64_t sk, const float* bias,
                           int64_t outs, int64_t depth, const float* in, float* out) {
-  constexpr int OB = std::max(1, 16 * L / static_cast<int>(kMlpTileRows));
+  constexpr int V = kMlpTileRows / L;
+  constexpr int OB = L == 16 ? 4 : std::max(1, (kVectorRegisters<L> - 1) / (V + 1));
   int64_t o = 0;
   for (; o + OB <= outs; o += OB) product_block<L, OB>(m, so, sk, bias, depth, in, out, o);
   for (; o < outs; ++o) product_block<L, 1>(m, so, sk, bias, depth, in, out, o);
