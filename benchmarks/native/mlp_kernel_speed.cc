@@ -58,17 +58,15 @@ int main(int argc, char** argv) {
   std::vector<std::vector<float>> w, b, dw, db;
   std::vector<MemberInput> w_in, b_in;
   std::vector<float*> dw_out, db_out;
+  // The inner vectors' buffers stay where they are when the outer vectors grow.
   for (int64_t l = 0; l < layers; ++l) {
     const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
     w.push_back(random_values(members * fan_in * fan_out, 1.0f / fan_in, rng));
     b.push_back(random_values(members * fan_out, 0.5f, rng));
     dw.emplace_back(members * fan_in * fan_out);
     db.emplace_back(members * fan_out);
-  }
-  for (int64_t l = 0; l < layers; ++l) {
-    const int64_t w_block = shape.widths[l] * shape.widths[l + 1], b_block = shape.widths[l + 1];
-    w_in.push_back({w[l].data(), MemberIndex({members}, {members}, w_block)});
-    b_in.push_back({b[l].data(), MemberIndex({members}, {members}, b_block)});
+    w_in.push_back({w[l].data(), MemberIndex({members}, {members}, fan_in * fan_out)});
+    b_in.push_back({b[l].data(), MemberIndex({members}, {members}, fan_out)});
     dw_out.push_back(dw[l].data());
     db_out.push_back(db[l].data());
   }
