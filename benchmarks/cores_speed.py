@@ -5,9 +5,10 @@ starts, and XLA's runtime runs the independent steps of an epoch on that pool. T
 benchmark shows what handing those steps between threads costs each path: it runs the
 same measurement in fresh processes limited to one core and given every core, alternately
 (these machines are noisy), and keeps each configuration's best. Each process times gradient
-descent and Adam, 4000 epochs on the lecture's data, plain and through mlp_tanh alternately.
-Each process also reports how many threads its CPU pool has. Linux only; needs
-nnreg-kernels. Usage:
+descent and Adam, 4000 epochs on the lecture's data, alternately: plain, through mlp_tanh, and
+through mlp_tanh with the update on one flat vector of parameters (``optax.flatten``, as
+``nnreg compare --fused`` trains: fewer, larger steps an epoch). Each process also reports how
+many threads its CPU pool has. Linux only; needs nnreg-kernels. Usage:
 
     python benchmarks/cores_speed.py [--processes 3] [--repeats 5]
 """
@@ -21,6 +22,7 @@ import time
 
 EPOCHS = 4000
 METHODS = ("gd", "optax-adam")
+PATHS = ("plain", "mlp_tanh", "flat")  # flat: mlp_tanh, the update on one flat vector
 
 
 def pool_threads():
@@ -46,26 +48,23 @@ def child(repeats):
     x_val, y_val = core.generate_data(seed=core.VALIDATION_SEED)
     params = core.init_params()
     data = [jnp.asarray(a, jnp.float32) for a in (x, y, x_val, y_val)]
-    adam = optax.adam(1e-3)
+    rules = {"gd": core.gradient_descent(1e-3), "optax-adam": optax.adam(1e-3)}
+    flat_rules = {method: optax.flatten(rule) for method, rule in rules.items()}
 
-    def train(method, forward):
-        if method == "gd":
-            run = core.train_gradient_descent(
-                params, *data, epochs=EPOCHS, learning_rate=1e-3, forward=forward
-            )
-        else:
-            run = core.train_optax(params, adam, *data, epochs=EPOCHS, forward=forward)
+    def train(method, path):
+        rule = flat_rules[method] if path == "flat" else rules[method]
+        forward = None if path == "plain" else mlp_tanh
+        run = core.train_optax(params, rule, *data, epochs=EPOCHS, forward=forward)
         jax.block_until_ready(run.params)
 
     best = {}
     for method in METHODS:
-        paths = {"plain": None, "mlp_tanh": mlp_tanh}
-        for forward in paths.values():
-            train(method, forward)  # compiles
+        for path in PATHS:
+            train(method, path)  # compiles
         for _ in range(repeats):
-            for path, forward in paths.items():
+            for path in PATHS:
                 start = time.perf_counter()
-                train(method, forward)
+                train(method, path)
                 seconds = time.perf_counter() - start
                 key = f"{method} {path}"
                 best[key] = min(best.get(key, seconds), seconds)
@@ -105,16 +104,19 @@ def main():
     for count in counts:
         pools = ", ".join(map(str, sorted(threads[count])))
         print(f"{count} core(s): XLA's CPU pool had {pools} thread(s)")
-    header = f"{'method':<11} {'cores':>5} {'plain':>7} {'mlp_tanh':>9} {'plain/mlp_tanh':>15}"
+    header = (
+        f"{'method':<11} {'cores':>5} {'plain':>7} {'mlp_tanh':>9} {'flat':>7}"
+        f" {'plain/mlp_tanh':>15} {'plain/flat':>11}"
+    )
     print(header)
     print("-" * len(header))
     for method in METHODS:
         for count in counts:
-            plain = best[count][f"{method} plain"]
-            fused = best[count][f"{method} mlp_tanh"]
+            plain, fused, flat = (best[count][f"{method} {path}"] for path in PATHS)
             print(
                 f"{method:<11} {count:>5} {1e6 * plain / EPOCHS:7.1f} "
-                f"{1e6 * fused / EPOCHS:9.1f} {plain / fused:14.2f}x"
+                f"{1e6 * fused / EPOCHS:9.1f} {1e6 * flat / EPOCHS:7.1f} "
+                f"{plain / fused:14.2f}x {plain / flat:10.2f}x"
             )
 
 

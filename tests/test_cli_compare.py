@@ -137,6 +137,25 @@ def test_fused_trains_the_whole_network_through_mlp_tanh_and_matches_jnp(
     assert not (tmp_path / "fits.png").exists()
 
 
+@pytest.mark.parametrize("fused", [False, True])
+def test_only_fused_methods_update_one_flat_vector(tmp_path, cli, monkeypatch, fused):
+    import optax
+
+    flattened = []
+
+    def recording_flatten(inner):
+        flattened.append(inner)
+        return flatten(inner)
+
+    flatten = optax.flatten
+    monkeypatch.setattr(optax, "flatten", recording_flatten)
+    flags = ["--fused"] if fused else []
+    run = cli("compare", "--methods", "jax-gd,optax-adam", "--epochs", 20, "--no-plots",
+              *flags, "--out", tmp_path)  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert len(flattened) == (2 if fused else 0)  # one optimizer per JAX method
+
+
 @pytest.mark.slow
 def test_lecture_reproduces_the_lecture_figures(tmp_path, cli):
     run = cli(
