@@ -7,10 +7,12 @@ epochs per method) against the nnreg command with a cold and then a warm compila
   jax:  the three JAX methods against `nnreg compare --methods jax-gd,optax-sgd,optax-adam
         --no-plots`.
 A third workload, fused, runs those three methods with and without --fused (with --repeat,
-alternately, in separate processes) and compares each method's steady time as the command
-reports it in its JSON. A fourth, sweep, does the same for `nnreg sweep` (48 Adam members,
-the README's example) with a warm compilation cache, from the seconds its JSON reports.
-Usage: python benchmarks/compare_speed.py [--repeats 2] [--workloads four,jax,fused,sweep]
+alternately, in separate processes: --fused-processes of each, as one steady run a process is
+noisy) and compares each method's best steady time as the command reports it in its JSON.
+A fourth, sweep, does the same for `nnreg sweep` (48 Adam members, the README's example) with a
+warm compilation cache, from the seconds its JSON reports.
+Usage: python benchmarks/compare_speed.py [--repeats 2] [--fused-processes 6]
+                                          [--workloads four,jax,fused,sweep]
 """
 
 import argparse
@@ -57,15 +59,15 @@ def steady_seconds(compare, env):
     return {r["method"]: r["seconds_steady"] for r in json.loads(done.stdout)["results"]}
 
 
-def measure_fused(repeats, tmp):
+def measure_fused(processes, tmp):
     nnreg = Path(sys.executable).with_name("nnreg")
     compare = [str(nnreg), "compare", *WORKLOADS["jax"][1], "--quiet", "--out", str(tmp)]
     env = {**os.environ, "NNREG_CACHE_DIR": str(Path(tmp) / "cache-fused")}
     runs = {"plain": [], "fused": []}
-    for _ in range(repeats):
+    for _ in range(processes):
         runs["plain"].append(steady_seconds(compare, env))
         runs["fused"].append(steady_seconds([*compare, "--fused"], env))
-    print(f"fused: each JAX method's steady time, best of {repeats} processes with --repeat")
+    print(f"fused: each JAX method's steady time, best of {processes} processes with --repeat")
     for method in runs["plain"][0]:
         plain = min(r[method] for r in runs["plain"])
         fused = min(r[method] for r in runs["fused"])
@@ -96,12 +98,16 @@ def measure_sweep(repeats, tmp):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--fused-processes", type=int, default=6)
     parser.add_argument("--workloads", default="four,jax,fused,sweep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for workload in args.workloads.split(","):
-            if workload in ("fused", "sweep"):
-                (measure_fused if workload == "fused" else measure_sweep)(args.repeats, tmp)
+            if workload == "fused":
+                measure_fused(args.fused_processes, tmp)
+                continue
+            if workload == "sweep":
+                measure_sweep(args.repeats, tmp)
                 continue
             best = measure(workload, args.repeats, tmp)
             lecture = best["lecture"]
