@@ -1,12 +1,14 @@
 """train_ensemble and `nnreg sweep`: every member equals the same run trained alone."""
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import jax
 import numpy as np
 import optax
 import pytest
@@ -45,6 +47,21 @@ def test_members_equal_single_runs(problem, optimizer):
         member = result.member_params(i)
         np.testing.assert_allclose(member[0]["W"], alone.params[0]["W"], atol=1e-4)
     assert not result.diverged.any()
+
+
+@pytest.mark.parametrize("optimizer", [None, optax.adam], ids=["gd", "adam"])
+def test_a_repeated_ensemble_compiles_nothing(problem, optimizer, caplog):
+    def run(seeds, rate):
+        caplog.clear()
+        with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+            core.train_ensemble(
+                *problem, seeds=seeds, learning_rates=rate, epochs=20, optimizer=optimizer
+            )
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("Compiling")]
+
+    first = run([1, 2, 3, 4, 5], 1e-3)
+    assert any("_run_chunk" in m for m in first) and any("init" in m for m in first), first
+    assert run([6, 7, 8, 9, 10], 3e-3) == []  # the members' optimizer state too: compiled once
 
 
 def test_gradient_descent_inside_a_chain_trains_at_each_members_rate(problem):

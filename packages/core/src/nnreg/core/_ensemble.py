@@ -12,7 +12,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _checks, _engine
-from ._mlp import LECTURE_LAYER_SIZES, init_params, tanh_layer
+from ._mlp import LECTURE_LAYER_SIZES, init_arrays, init_params, tanh_layer
 from ._predictors import member_predictor
 from ._results import EnsembleResult
 from ._update_rules import gradient_descent, rate_in_state
@@ -74,6 +74,8 @@ def train_ensemble(
     padded = -(-members // len(devices)) * len(devices)
     # Padding members repeat the last one; they are trained and thrown away.
     pad = np.arange(padded).clip(max=members - 1)
+    if init is init_params:  # the same draws, kept on the host
+        init = init_arrays
     stacked = jax.tree.map(
         lambda *leaves: np.stack(leaves),
         *[jax.tree.map(np.asarray, init(sizes, seed=int(s))) for s in seeds[pad]],
@@ -87,7 +89,7 @@ def train_ensemble(
     outcome = _engine.run(
         params,
         update,
-        jax.vmap(init)(params, rates),
+        _engine.compiled_init(init)(params, rates),
         _to_devices(data, NamedSharding(mesh, PartitionSpec())),
         epochs=_checks.check_epochs(epochs),
         predict=predict,

@@ -7,13 +7,12 @@ its index, if it diverged or learned nothing.
 import functools
 from typing import NamedTuple
 
-import jax.numpy as jnp
 import numpy as np
 import optax
 
 from ._ensemble import train_ensemble
 from ._errors import TrainingError
-from ._mlp import init_params
+from ._mlp import init_arrays, init_params
 from ._results import TrainResult
 from ._trainers import train_optax
 from ._update_rules import optimizer_factory
@@ -129,8 +128,8 @@ def _optimizer(name, learning_rate, weight_decay):
 # unlearned (on the held-out sets of benchmarks/fit_quality.py their test MSE then sat up to
 # 1.5% above least squares; from the plane, at most 0.1% above it).
 def _residual_init(sizes, seed):
-    params = init_params(sizes, seed=seed)
-    params[-1] = {k: jnp.zeros_like(v) for k, v in params[-1].items()}
+    params = init_arrays(sizes, seed=seed)
+    params[-1] = {k: np.zeros_like(v) for k, v in params[-1].items()}
     return params
 
 

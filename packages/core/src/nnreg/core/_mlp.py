@@ -20,12 +20,18 @@ def init_params(layer_sizes=LECTURE_LAYER_SIZES, seed=1234):
     Draws come from a private legacy ``RandomState`` in the lecture's order (one matrix per
     layer, input side first), so for the lecture's shapes the weights equal the lecture's.
     """
+    return jax.tree.map(jnp.asarray, init_arrays(layer_sizes, seed))
+
+
+def init_arrays(layer_sizes=LECTURE_LAYER_SIZES, seed=1234):
+    """:func:`init_params` as numpy arrays: what an ensemble stacks on the host before placing
+    its members, without a round trip through the device (about 1 ms a member otherwise)."""
     sizes = check_layer_sizes(layer_sizes)
     rng = np.random.RandomState(seed)
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         W = rng.normal(size=(fan_in, fan_out)) * np.sqrt(2 / fan_in)
-        params.append({"W": jnp.asarray(W, jnp.float32), "b": jnp.ones((1, fan_out), jnp.float32)})
+        params.append({"W": W.astype(np.float32), "b": np.ones((1, fan_out), np.float32)})
     return params
 
 

@@ -59,14 +59,25 @@ def rate_in_state(factory):
     go through ``optax.inject_hyperparams``; :func:`gradient_descent` carries its rate already.
     """
     if factory is gradient_descent:
-        return _gradient_descent_update, lambda params, rate: gradient_descent(rate).init(params)
+        return _gradient_descent_update, _gradient_descent_init
     injected = _injected(factory)
-    return injected.update, functools.partial(_init_injected, injected)
+    return injected.update, _injected_init(injected)
+
+
+def _gradient_descent_init(params, learning_rate):
+    return gradient_descent(learning_rate).init(params)
 
 
 @functools.lru_cache(maxsize=32)
 def _injected(factory):
     return optax.inject_hyperparams(factory)(learning_rate=0.0)
+
+
+# One init function per injected optimizer, so that a compiled init (the engine's
+# compiled_init) serves every ensemble trained with it.
+@functools.lru_cache(maxsize=32)
+def _injected_init(injected):
+    return functools.partial(_init_injected, injected)
 
 
 def _init_injected(injected, params, learning_rate):
