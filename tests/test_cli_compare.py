@@ -151,9 +151,13 @@ def test_only_fused_methods_update_one_flat_vector(tmp_path, cli, monkeypatch, f
     monkeypatch.setattr(optax, "flatten", recording_flatten)
     flags = ["--fused"] if fused else []
     run = cli("compare", "--methods", "jax-gd,optax-adam", "--epochs", 20, "--no-plots",
-              *flags, "--out", tmp_path)  # fmt: skip
+              "--repeat", *flags, "--json", "-", "--out", tmp_path)  # fmt: skip
     assert run.exit_code == 0, run.stderr
-    assert len(flattened) == (2 if fused else 0)  # one optimizer per JAX method
+    results = json.loads(run.stdout)["results"]
+    assert [r["error"] for r in results] == [None, None]
+    assert all(r["seconds_steady"] > 0 for r in results)
+    # One flattened optimizer per JAX method, shared by its first and repeated run.
+    assert len(flattened) == (2 if fused else 0)
 
 
 @pytest.mark.slow

@@ -100,13 +100,14 @@ def _jax_trainer(method, problem, fusion):
 def _flat_update(optimizer):
     """``optimizer`` updating the parameters as one flat vector (``optax.flatten``).
 
-    Through the whole-network kernel an epoch is a handful of XLA steps plus one per leaf for
-    the update; XLA's CPU runtime hands independent steps between its threads, which costs
-    more than these tiny updates do. One flat vector makes the update a few steps: 1.24-1.5x
-    less time an epoch on two cores (1.05-1.15x on one; benchmarks/cores_speed.py). The three
-    methods' rules are element-wise, so gradient descent and SGD end bit for bit the same and
-    Adam within float rounding. The plain path keeps per-leaf updates: there flattening gains
-    nothing, and Adam would no longer give the lecture's figures exactly.
+    Through the whole-network kernel an epoch is a handful of XLA steps plus one to three per
+    leaf for the update; XLA's CPU runtime hands independent steps between its threads, which
+    costs more than these tiny updates do. One flat vector makes the update a few steps: an
+    epoch 1.3-1.6x faster on two cores, up to 1.15x on one (benchmarks/cores_speed.py). The
+    three rules are element-wise, so the arithmetic is the same: gradient descent and SGD end
+    bit for bit the same, Adam within float rounding (XLA fuses its longer expression
+    differently). The plain path keeps per-leaf updates: there flattening gains nothing, and
+    Adam would no longer give the lecture's figures exactly.
     """
     import optax
 
