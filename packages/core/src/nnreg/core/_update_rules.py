@@ -60,24 +60,19 @@ def rate_in_state(factory):
     """
     if factory is gradient_descent:
         return _gradient_descent_update, _gradient_descent_init
-    injected = _injected(factory)
-    return injected.update, _injected_init(injected)
+    return _injected_rule(factory)
 
 
 def _gradient_descent_init(params, learning_rate):
     return gradient_descent(learning_rate).init(params)
 
 
+# One (update, init) pair per factory: the same functions on every call, so that the compiled
+# chunk and the compiled init (the engine's compiled_init) serve every ensemble trained with it.
 @functools.lru_cache(maxsize=32)
-def _injected(factory):
-    return optax.inject_hyperparams(factory)(learning_rate=0.0)
-
-
-# One init function per injected optimizer, so that a compiled init (the engine's
-# compiled_init) serves every ensemble trained with it.
-@functools.lru_cache(maxsize=32)
-def _injected_init(injected):
-    return functools.partial(_init_injected, injected)
+def _injected_rule(factory):
+    injected = optax.inject_hyperparams(factory)(learning_rate=0.0)
+    return injected.update, functools.partial(_init_injected, injected)
 
 
 def _init_injected(injected, params, learning_rate):
