@@ -203,8 +203,6 @@ NNREG_INLINE void mlp_forward_rows(const MlpForwardArgs& args, int64_t member, i
 template <int L>
 constexpr int kGradColumns =
     std::max(1, (kVectorRegisters<L> - 1) / (static_cast<int>(kMlpTileRows) / L + 1));
-template <int L>
-constexpr int64_t kGradBlock = kGradColumns<L> > 1 ? kGradColumns<L> : kMlpMaxWidth;
 
 // lanes[i][jb] += input[i][t] grad[j + jb][t], and the bias row lanes[fan_in][jb] +=
 // grad[j + jb][t], for the JB outputs from j: `block` is their block of accumulators.
@@ -290,13 +288,14 @@ NNREG_INLINE void weight_grad_tile(const float* __restrict input, int64_t fan_in
   }
 }
 
-// One layer's packed [dW; db], (fan_in + 1) x fan_out row-major, from its lane sums in block
-// order.
+// One layer's packed [dW; db], (fan_in + 1) x fan_out row-major, from its lane sums in the
+// blocks of kGradColumns outputs.
 template <int L>
 NNREG_INLINE void place_weight_grads(const float* __restrict sums, int64_t fan_in,
                                      int64_t fan_out, float* __restrict grads) {
-  for (int64_t j = 0; j < fan_out; j += kGradBlock<L>) {
-    const int64_t width = std::min(kGradBlock<L>, fan_out - j);
+  constexpr int64_t JB = kGradColumns<L>;
+  for (int64_t j = 0; j < fan_out; j += JB) {
+    const int64_t width = std::min(JB, fan_out - j);
     const float* block = sums + (fan_in + 1) * j;
     for (int64_t i = 0; i <= fan_in; ++i) {
       for (int64_t jb = 0; jb < width; ++jb) grads[i * fan_out + j + jb] = block[i * width + jb];
@@ -348,16 +347,20 @@ NNREG_INLINE void mlp_backward_rows(const MlpBackwardArgs& args, int64_t member,
     }
   }
   // Each weight's lanes summed in the accumulators' order (one pass over them, which the
-  // compiler vectorises across weights), then the packed [dW_l; db_l] of these rows.
-  float* sums = buffers.lane_sums.data();
+  // compiler vectorises across weights). Where a layer is one row-major block, that is the
+  // packed [dW_l; db_l] of these rows already; blocks of outputs are summed, then placed.
+  constexpr bool kBlocks = kGradColumns<L> > 1;
+  float* sums = kBlocks ? buffers.lane_sums.data() : grads;
   for (int64_t w = 0; w < buffers.lanes_at.back() / L; ++w) {
     float sum = 0.0f;
     for (int lane = 0; lane < L; ++lane) sum += lanes[w * L + lane];
     sums[w] = sum;
   }
-  for (int64_t l = 0; l < layers; ++l) {
-    const int64_t at = buffers.lanes_at[l] / L;
-    place_weight_grads<L>(sums + at, shape.widths[l], shape.widths[l + 1], grads + at);
+  if constexpr (kBlocks) {
+    for (int64_t l = 0; l < layers; ++l) {
+      const int64_t at = buffers.lanes_at[l] / L;
+      place_weight_grads<L>(sums + at, shape.widths[l], shape.widths[l + 1], grads + at);
+    }
   }
 }
 
