@@ -27,16 +27,15 @@ using Vec = typename Lanes<L>::Vector;
 template <int L>
 constexpr int kVectorRegisters = L == 16 ? 32 : 16;
 
-// Outputs [o, o + OB) of out[o][t] = bias[o] + sum over k < depth of M(o, k) in[k][t], with
-// M(o, k) = m[o * so + k * sk]: OB × V accumulators. Where registers allow, a tile row of
+// Outputs [o, o + OB) of out[o][t] = bias[o] + sum over k < depth of M(o, k) in[k][t] for the
+// first V * L rows t of a tile, with M(o, k) = m[o * so + k * sk]: OB × V accumulators. Where registers allow, a tile row of
 // inputs is loaded once per k and serves all OB outputs; otherwise (AVX2, SSE) the inputs
 // are loaded one vector at a time, since holding a whole row too spilled the accumulators
 // to the stack (the AVX2 variant's forward and backward ran 1.7x slower).
-template <int L, int OB>
+template <int L, int V, int OB>
 NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t sk,
                                 const float* __restrict bias, int64_t depth,
                                 const float* __restrict in, float* __restrict out, int64_t o) {
-  constexpr int V = kMlpTileRows / L;
   Vec<L> acc[OB][V];
   for (int ob = 0; ob < OB; ++ob) {
     const float start = bias ? bias[o + ob] : 0.0f;
@@ -71,23 +70,50 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
 // All `outs` outputs. OB outputs at a time: with AVX-512, 4 (16 accumulators, the row's 4
 // vectors beside them); with 16 registers, as many as fit with their broadcast weights and
 // one input vector (1 for a 64-row tile).
-template <int L>
+template <int L, int V>
 NNREG_INLINE void product(const float* m, int64_t so, int64_t sk, const float* bias,
                           int64_t outs, int64_t depth, const float* in, float* out) {
-  constexpr int V = kMlpTileRows / L;
   constexpr int OB = L == 16 ? 4 : std::max(1, (kVectorRegisters<L> - 1) / (V + 1));
   int64_t o = 0;
-  for (; o + OB <= outs; o += OB) product_block<L, OB>(m, so, sk, bias, depth, in, out, o);
-  for (; o < outs; ++o) product_block<L, 1>(m, so, sk, bias, depth, in, out, o);
+  for (; o + OB <= outs; o += OB) product_block<L, V, OB>(m, so, sk, bias, depth, in, out, o);
+  for (; o < outs; ++o) product_block<L, V, 1>(m, so, sk, bias, depth, in, out, o);
 }
 
-template <int L>
+template <int L, int V>
 NNREG_INLINE void tanh_features(float* __restrict h, int64_t features) {
-  for (int64_t i = 0; i < features * kMlpTileRows; i += L) {
-    Vec<L> v;
-    std::memcpy(&v, h + i, sizeof v);
-    tanh_in_place<Vec<L>, typename Lanes<L>::Bits>(v);
-    std::memcpy(h + i, &v, sizeof v);
+  for (int64_t f = 0; f < features; ++f) {
+    for (int v = 0; v < V; ++v) {
+      float* at = h + f * kMlpTileRows + v * L;
+      Vec<L> x;
+      std::memcpy(&x, at, sizeof x);
+      tanh_in_place<Vec<L>, typename Lanes<L>::Bits>(x);
+      std::memcpy(at, &x, sizeof x);
+    }
+  }
+}
+
+// A tile's rows are computed in quarters: a last tile of a few rows (400 = 6 × 64 + 16)
+// runs only the quarters it needs, not a whole tile of zero rows. kTileQuarter is a whole
+// number of vectors for every instruction set.
+constexpr int64_t kTileQuarter = kMlpTileRows / 4;
+
+// Calls tile.template run<V>() with V the vectors per tile row that cover `count` rows.
+template <int L, class Tile>
+NNREG_INLINE void run_tile_quarters(int64_t count, Tile& tile) {
+  constexpr int kQuarterVectors = static_cast<int>(kTileQuarter) / L;
+  switch ((count + kTileQuarter - 1) / kTileQuarter) {
+    case 1:
+      tile.template run<kQuarterVectors>();
+      break;
+    case 2:
+      tile.template run<2 * kQuarterVectors>();
+      break;
+    case 3:
+      tile.template run<3 * kQuarterVectors>();
+      break;
+    default:
+      tile.template run<4 * kQuarterVectors>();
+      break;
   }
 }
 
@@ -151,26 +177,34 @@ struct MlpTileBuffers {
   }
 };
 
-// Forward through every layer for the tile of `count` rows starting at `row`; hidden layers
-// go straight into `block` (this tile's block of the saved activations) when it is not null.
-// Leaves the network's output in buffers.input(layers).
+// Forward through every layer for the tile of `count` rows starting at `row`, computing its
+// first V * L rows; hidden layers go straight into `block` (this tile's block of the saved
+// activations) when it is not null. Leaves the network's output in buffers.input(layers).
 template <int L>
-NNREG_INLINE void forward_tile(const MlpForwardArgs& args, int64_t member, int64_t row,
-                               int64_t count, float* block, MlpTileBuffers& buffers) {
-  const MlpShape& shape = args.shape;
-  const int64_t layers = shape.layers();
-  const float* in = buffers.input(0);
-  load_rows(args.x.of(member) + row * shape.inputs(), shape.inputs(), count, buffers.input(0));
-  for (int64_t l = 0; l < layers; ++l) {
-    const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
-    const bool hidden = l + 1 < layers;
-    float* out = hidden && block ? block : buffers.input(l + 1);
-    product<L>(args.w[l].of(member), 1, fan_out, args.b[l].of(member), fan_out, fan_in, in, out);
-    if (hidden) tanh_features<L>(out, fan_out);
-    if (hidden && block) block += fan_out * kMlpTileRows;
-    in = out;
+struct ForwardTile {
+  const MlpForwardArgs& args;
+  int64_t member, row, count;
+  float* block;
+  MlpTileBuffers& buffers;
+
+  template <int V>
+  NNREG_INLINE void run() {
+    const MlpShape& shape = args.shape;
+    const int64_t layers = shape.layers();
+    const float* in = buffers.input(0);
+    load_rows(args.x.of(member) + row * shape.inputs(), shape.inputs(), count, buffers.input(0));
+    for (int64_t l = 0; l < layers; ++l) {
+      const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
+      const bool hidden = l + 1 < layers;
+      float* out = hidden && block ? block : buffers.input(l + 1);
+      product<L, V>(args.w[l].of(member), 1, fan_out, args.b[l].of(member), fan_out, fan_in, in,
+                    out);
+      if (hidden) tanh_features<L, V>(out, fan_out);
+      if (hidden && block) block += fan_out * kMlpTileRows;
+      in = out;
+    }
   }
-}
+};
 
 template <int L>
 NNREG_INLINE void mlp_forward_rows(const MlpForwardArgs& args, int64_t member, int64_t begin,
@@ -185,7 +219,8 @@ NNREG_INLINE void mlp_forward_rows(const MlpForwardArgs& args, int64_t member, i
   for (int64_t row = begin; row < end; row += kMlpTileRows) {
     const int64_t count = std::min(kMlpTileRows, end - row);
     float* block = saved ? saved + row / kMlpTileRows * block_size : nullptr;
-    forward_tile<L>(args, member, row, count, block, buffers);
+    ForwardTile<L> tile{args, member, row, count, block, buffers};
+    run_tile_quarters<L>(count, tile);
     store_rows(buffers.input(layers), shape.outputs(), count, y + row * shape.outputs());
   }
 }
@@ -205,12 +240,12 @@ constexpr int kGradColumns =
     std::max(1, (kVectorRegisters<L> - 1) / (static_cast<int>(kMlpTileRows) / L + 1));
 
 // lanes[i][jb] += input[i][t] grad[j + jb][t], and the bias row lanes[fan_in][jb] +=
-// grad[j + jb][t], for the JB outputs from j: `block` is their block of accumulators.
-template <int L, int JB>
+// grad[j + jb][t], for the JB outputs from j and the tile's first V * L rows t: `block` is
+// their block of accumulators.
+template <int L, int V, int JB>
 NNREG_INLINE void weight_grad_columns(const float* __restrict input, int64_t fan_in,
                                       const float* __restrict grad, int64_t j,
                                       float* __restrict block) {
-  constexpr int V = kMlpTileRows / L;
   Vec<L> g[JB][V];
   for (int jb = 0; jb < JB; ++jb) {
     for (int v = 0; v < V; ++v) {
@@ -235,34 +270,34 @@ NNREG_INLINE void weight_grad_columns(const float* __restrict input, int64_t fan
 }
 
 // The last, narrower block: JB is its width, found by counting down.
-template <int L, int JB>
+template <int L, int V, int JB>
 NNREG_INLINE void weight_grad_last_columns(const float* __restrict input, int64_t fan_in,
                                            const float* __restrict grad, int64_t j,
                                            int64_t width, float* __restrict block) {
   if constexpr (JB > 0) {
     if (width == JB) {
-      weight_grad_columns<L, JB>(input, fan_in, grad, j, block);
+      weight_grad_columns<L, V, JB>(input, fan_in, grad, j, block);
       return;
     }
-    weight_grad_last_columns<L, JB - 1>(input, fan_in, grad, j, width, block);
+    weight_grad_last_columns<L, V, JB - 1>(input, fan_in, grad, j, width, block);
   }
 }
 
-// One layer's accumulators for one tile: blocks of outputs, or (16 registers) input rows,
-// each loaded once and used for every output.
-template <int L>
+// One layer's accumulators for the first V * L rows of one tile: blocks of outputs (as wide
+// as a whole tile's registers allow, whatever V: the blocks are the accumulators' layout), or
+// (16 registers) input rows, each loaded once and used for every output.
+template <int L, int V>
 NNREG_INLINE void weight_grad_tile(const float* __restrict input, int64_t fan_in,
                                    const float* __restrict grad, int64_t fan_out,
                                    float* __restrict lanes) {
-  constexpr int V = kMlpTileRows / L;
   if constexpr (kGradColumns<L> > 1) {
     constexpr int JB = kGradColumns<L>;
     int64_t j = 0;
     for (; j + JB <= fan_out; j += JB) {
-      weight_grad_columns<L, JB>(input, fan_in, grad, j, lanes + (fan_in + 1) * j * L);
+      weight_grad_columns<L, V, JB>(input, fan_in, grad, j, lanes + (fan_in + 1) * j * L);
     }
-    weight_grad_last_columns<L, JB - 1>(input, fan_in, grad, j, fan_out - j,
-                                        lanes + (fan_in + 1) * j * L);
+    weight_grad_last_columns<L, V, JB - 1>(input, fan_in, grad, j, fan_out - j,
+                                           lanes + (fan_in + 1) * j * L);
   } else {
     for (int64_t i = 0; i <= fan_in; ++i) {
       Vec<L> a[V];
@@ -303,48 +338,68 @@ NNREG_INLINE void place_weight_grads(const float* __restrict sums, int64_t fan_i
   }
 }
 
+// Backward through every layer for the tile of `count` rows starting at `row`, computing its
+// first V * L rows: adds to the weight gradients' lane accumulators and writes dx.
 template <int L>
-NNREG_INLINE void mlp_backward_rows(const MlpBackwardArgs& args, int64_t member, int64_t begin,
-                                    int64_t end, float* grads) {
-  const MlpShape& shape = args.shape;
-  const int64_t n = shape.n, layers = shape.layers();
-  MlpTileBuffers& buffers = MlpTileBuffers::for_thread(shape, L);
-  float* lanes = buffers.lane_grads.data();
-  std::fill(lanes, lanes + buffers.lanes_at.back(), 0.0f);
-  const float* saved = args.activations.of(member);
-  const int64_t block_size = shape.hidden_total() * kMlpTileRows;
-  const float* dy = args.dy.of(member);
-  float* dx = args.dx + member * n * shape.inputs();
-  std::vector<const float*>& inputs = buffers.layer_inputs;
-  inputs.assign(layers, buffers.input(0));
-  for (int64_t row = begin; row < end; row += kMlpTileRows) {
-    const int64_t count = std::min(kMlpTileRows, end - row);
+struct BackwardTile {
+  const MlpBackwardArgs& args;
+  int64_t member, row, count;
+  MlpTileBuffers& buffers;
+
+  template <int V>
+  NNREG_INLINE void run() {
+    const MlpShape& shape = args.shape;
+    const int64_t layers = shape.layers();
+    float* lanes = buffers.lane_grads.data();
+    std::vector<const float*>& inputs = buffers.layer_inputs;
     load_rows(args.x.of(member) + row * shape.inputs(), shape.inputs(), count, buffers.input(0));
-    // The hidden layers' outputs, read in place from this tile's block; rows past `count`
-    // hold finite values computed from zero inputs.
-    const float* block = saved + row / kMlpTileRows * block_size;
+    // The hidden layers' outputs, read in place from this tile's block (its first V * L rows
+    // are those the forward computed; rows past `count` among them come from zero inputs).
+    const float* block = args.activations.of(member) +
+                         row / kMlpTileRows * shape.hidden_total() * kMlpTileRows;
     for (int64_t l = 1; l < layers; ++l) {
       inputs[l] = block;
       block += shape.widths[l] * kMlpTileRows;
     }
     // Rows past `count` get a zero gradient, so they add nothing to the weight gradients.
-    load_rows(dy + row * shape.outputs(), shape.outputs(), count, buffers.grad.data());
+    load_rows(args.dy.of(member) + row * shape.outputs(), shape.outputs(), count,
+              buffers.grad.data());
     float* grad = buffers.grad.data();
     float* next = buffers.grad_next.data();
     for (int64_t l = layers - 1; l >= 0; --l) {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
       const float* __restrict input = inputs[l];
-      weight_grad_tile<L>(input, fan_in, grad, fan_out, lanes + buffers.lanes_at[l]);
+      weight_grad_tile<L, V>(input, fan_in, grad, fan_out, lanes + buffers.lanes_at[l]);
       // The input's gradient: next[i][t] = sum over j of W[i][j] grad[j][t].
-      product<L>(args.w[l].of(member), fan_out, 1, nullptr, fan_in, fan_out, grad, next);
+      product<L, V>(args.w[l].of(member), fan_out, 1, nullptr, fan_in, fan_out, grad, next);
       if (l == 0) {
-        store_rows(next, fan_in, count, dx + row * fan_in);
+        store_rows(next, fan_in, count, args.dx + (member * shape.n + row) * fan_in);
         break;
       }
       // tanh's derivative from its output: 1 - y².
-      for (int64_t i = 0; i < fan_in * kMlpTileRows; ++i) next[i] *= 1.0f - input[i] * input[i];
+      for (int64_t i = 0; i < fan_in; ++i) {
+        for (int64_t t = i * kMlpTileRows; t < i * kMlpTileRows + V * L; ++t) {
+          next[t] *= 1.0f - input[t] * input[t];
+        }
+      }
       std::swap(grad, next);
     }
+  }
+};
+
+template <int L>
+NNREG_INLINE void mlp_backward_rows(const MlpBackwardArgs& args, int64_t member, int64_t begin,
+                                    int64_t end, float* grads) {
+  const MlpShape& shape = args.shape;
+  const int64_t layers = shape.layers();
+  MlpTileBuffers& buffers = MlpTileBuffers::for_thread(shape, L);
+  float* lanes = buffers.lane_grads.data();
+  std::fill(lanes, lanes + buffers.lanes_at.back(), 0.0f);
+  buffers.layer_inputs.assign(layers, buffers.input(0));
+  for (int64_t row = begin; row < end; row += kMlpTileRows) {
+    const int64_t count = std::min(kMlpTileRows, end - row);
+    BackwardTile<L> tile{args, member, row, count, buffers};
+    run_tile_quarters<L>(count, tile);
   }
   // Each weight's lanes summed in the accumulators' order (one pass over them, which the
   // compiler vectorises across weights). Where a layer is one row-major block, that is the
