@@ -27,15 +27,23 @@ using Vec = typename Lanes<L>::Vector;
 template <int L>
 constexpr int kVectorRegisters = L == 16 ? 32 : 16;
 
+// What a product does to its sums before storing them: nothing, or multiply by tanh's
+// derivative 1 - y², y the layer's saved output (a hidden layer's input gradient in the
+// backward; see input_gradient). tanh itself stays a pass of its own: applied to the sums
+// in registers it gained nothing with AVX-512 and cost AVX2 13% (spills).
+enum class Epilogue { kNone, kTanhDerivative };
+
 // Outputs [o, o + OB) of out[o][t] = bias[o] + sum over k < depth of M(o, k) in[k][t] for the
-// first V * L rows t of a tile, with M(o, k) = m[o * so + k * sk]: OB × V accumulators. Where registers allow, a tile row of
+// first V * L rows t of a tile, with M(o, k) = m[o * so + k * sk], then the epilogue E
+// (kTanhDerivative reads y[o][t]): OB × V accumulators. Where registers allow, a tile row of
 // inputs is loaded once per k and serves all OB outputs; otherwise (AVX2, SSE) the inputs
 // are loaded one vector at a time, since holding a whole row too spilled the accumulators
 // to the stack (the AVX2 variant's forward and backward ran 1.7x slower).
-template <int L, int V, int OB>
+template <int L, int V, int OB, Epilogue E>
 NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t sk,
                                 const float* __restrict bias, int64_t depth,
-                                const float* __restrict in, float* __restrict out, int64_t o) {
+                                const float* __restrict in, const float* __restrict y,
+                                float* __restrict out, int64_t o) {
   Vec<L> acc[OB][V];
   for (int ob = 0; ob < OB; ++ob) {
     const float start = bias ? bias[o + ob] : 0.0f;
@@ -62,7 +70,13 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
   }
   for (int ob = 0; ob < OB; ++ob) {
     for (int v = 0; v < V; ++v) {
-      std::memcpy(out + (o + ob) * kMlpTileRows + v * L, &acc[ob][v], sizeof acc[ob][v]);
+      const int64_t at = (o + ob) * kMlpTileRows + v * L;
+      if constexpr (E == Epilogue::kTanhDerivative) {
+        Vec<L> saved;
+        std::memcpy(&saved, y + at, sizeof saved);
+        acc[ob][v] *= 1.0f - saved * saved;
+      }
+      std::memcpy(out + at, &acc[ob][v], sizeof acc[ob][v]);
     }
   }
 }
@@ -70,13 +84,42 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
 // All `outs` outputs. OB outputs at a time: with AVX-512, 4 (16 accumulators, the row's 4
 // vectors beside them); with 16 registers, as many as fit with their broadcast weights and
 // one input vector (1 for a 64-row tile).
-template <int L, int V>
+template <int L, int V, Epilogue E>
 NNREG_INLINE void product(const float* m, int64_t so, int64_t sk, const float* bias,
-                          int64_t outs, int64_t depth, const float* in, float* out) {
+                          int64_t outs, int64_t depth, const float* in, const float* y,
+                          float* out) {
   constexpr int OB = L == 16 ? 4 : std::max(1, (kVectorRegisters<L> - 1) / (V + 1));
   int64_t o = 0;
-  for (; o + OB <= outs; o += OB) product_block<L, V, OB>(m, so, sk, bias, depth, in, out, o);
-  for (; o < outs; ++o) product_block<L, V, 1>(m, so, sk, bias, depth, in, out, o);
+  for (; o + OB <= outs; o += OB) {
+    product_block<L, V, OB, E>(m, so, sk, bias, depth, in, y, out, o);
+  }
+  for (; o < outs; ++o) product_block<L, V, 1, E>(m, so, sk, bias, depth, in, y, out, o);
+}
+
+// A hidden layer's input gradient for the first V * L rows of a tile: next[i][t] = (sum over j
+// of W[i][j] grad[j][t]) (1 - y[i][t]²), y the layer's input (the previous layer's output).
+// With 32 registers the derivative is applied to the sums before they are stored, which cut
+// the lecture's backward by 8-10% (a separate pass loads and stores every value again); with
+// 16 that cost AVX2 7%, so there it is a pass of its own.
+template <int L, int V>
+NNREG_INLINE void input_gradient(const float* w, int64_t fan_in, int64_t fan_out,
+                                 const float* grad, const float* y, float* next) {
+  if constexpr (kVectorRegisters<L> == 32) {
+    product<L, V, Epilogue::kTanhDerivative>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, y,
+                                             next);
+  } else {
+    product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr, next);
+    for (int64_t i = 0; i < fan_in; ++i) {
+      for (int v = 0; v < V; ++v) {
+        const int64_t at = i * kMlpTileRows + v * L;
+        Vec<L> d, saved;
+        std::memcpy(&d, next + at, sizeof d);
+        std::memcpy(&saved, y + at, sizeof saved);
+        d *= 1.0f - saved * saved;
+        std::memcpy(next + at, &d, sizeof d);
+      }
+    }
+  }
 }
 
 template <int L, int V>
@@ -207,8 +250,8 @@ struct ForwardTile {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
       const bool hidden = l + 1 < layers;
       float* out = hidden && block ? block : buffers.input(l + 1);
-      product<L, V>(args.w[l].of(member), 1, fan_out, args.b[l].of(member), fan_out, fan_in, in,
-                    out);
+      product<L, V, Epilogue::kNone>(args.w[l].of(member), 1, fan_out, args.b[l].of(member),
+                                     fan_out, fan_in, in, nullptr, out);
       if (hidden) tanh_features<L, V>(out, fan_out);
       if (hidden && block) block += fan_out * kMlpTileRows;
       in = out;
@@ -380,24 +423,16 @@ struct BackwardTile {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
       const float* __restrict input = inputs[l];
       weight_grad_tile<L, V>(input, fan_in, grad, fan_out, lanes + buffers.lanes_at[l]);
-      // The input's gradient: next[i][t] = sum over j of W[i][j] grad[j][t].
-      product<L, V>(args.w[l].of(member), fan_out, 1, nullptr, fan_in, fan_out, grad, next);
+      // The input's gradient: next[i][t] = sum over j of W[i][j] grad[j][t], for a hidden
+      // layer's input times tanh's derivative.
+      const float* w = args.w[l].of(member);
       if (l == 0) {
+        product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr,
+                                       next);
         store_rows(next, fan_in, count, args.dx + (member * shape.n + row) * fan_in);
         break;
       }
-      // tanh's derivative from its output: 1 - y² (as vectors: written element-wise, the
-      // compiler added a run-time overlap check per feature).
-      for (int64_t i = 0; i < fan_in; ++i) {
-        for (int v = 0; v < V; ++v) {
-          float* at = next + i * kMlpTileRows + v * L;
-          Vec<L> d, y;
-          std::memcpy(&d, at, sizeof d);
-          std::memcpy(&y, input + i * kMlpTileRows + v * L, sizeof y);
-          d *= 1.0f - y * y;
-          std::memcpy(at, &d, sizeof d);
-        }
-      }
+      input_gradient<L, V>(w, fan_in, fan_out, grad, input, next);
       std::swap(grad, next);
     }
   }
