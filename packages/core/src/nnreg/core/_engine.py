@@ -8,11 +8,13 @@ compiled loop over epochs. Chunks grow until one takes about ``TARGET_CHUNK_SECO
 chunks. The epoch count of a chunk is a traced argument: changing it never recompiles.
 """
 
+import collections
 import contextlib
 import functools
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -95,10 +97,29 @@ def compiled_init(init):
 
     Run eagerly, Adam's vmapped init dispatches dozens of tiny operations one by one, about
     6 ms a run; compiled, 0.07 ms, but compiling costs 20-130 ms. So only functions that are
-    reused go through here (train_ensemble's, from rate_in_state), not a single run's
-    ``optimizer.init``, which train_gradient_descent makes afresh each call.
+    reused go through here: train_ensemble's (from rate_in_state), and a single run's from
+    its second call (`member_states`).
     """
     return jax.jit(jax.vmap(init))
+
+
+_inits_seen = weakref.WeakKeyDictionary()
+
+
+def member_states(init, *args):
+    """``jax.vmap(init)(*args)``: eager the first time ``init`` is seen, compiled from the
+    second (see compiled_init), so that repeated runs with one optimizer object pay the
+    compilation once and a one-off run never."""
+    if init in _inits_seen:
+        return compiled_init(init)(*args)
+    _inits_seen[init] = True
+    return jax.vmap(init)(*args)
+
+
+@jax.jit
+def first_member(tree):
+    """Member 0 of every leaf: one dispatch, where slicing each leaf eagerly costs one each."""
+    return jax.tree.map(lambda leaf: leaf[0], tree)
 
 
 def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
@@ -194,9 +215,14 @@ def run(
     limit = epochs
     with _interrupts_held() as interrupted:
         first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), data)
-        _compile_interruptibly(
-            lambda: run_chunk.lower(*first_chunk, update=update, predict=predict), interrupted
-        )
+        signature = _chunk_signature(run_chunk, first_chunk, update, predict)
+        if signature not in _compiled_chunks:
+            _compile_interruptibly(
+                lambda: run_chunk.lower(*first_chunk, update=update, predict=predict), interrupted
+            )
+            _compiled_chunks[signature] = True
+            if len(_compiled_chunks) > MAX_COMPILED_CHUNKS_KNOWN:
+                _compiled_chunks.popitem(last=False)
         while True:
             # Without patience the next chunk is queued before the previous one is read, so
             # the devices never wait for the host.
@@ -254,6 +280,23 @@ def run(
         best_epoch,
         done < epochs,
     )
+
+
+# Chunks compiled in this process, by what their compilation depends on: tracing a chunk
+# again to find it in jit's cache cost 1-2 ms a run. One missing here (forgotten, or jit's
+# cache cleared) is compiled again on another thread; one that jit forgot is compiled when
+# called, as any jitted function is.
+_compiled_chunks = collections.OrderedDict()
+MAX_COMPILED_CHUNKS_KNOWN = 256
+
+
+def _chunk_signature(run_chunk, args, update, predict):
+    leaves, structure = jax.tree.flatten(args)
+    described = tuple(
+        (leaf.shape, leaf.dtype, getattr(leaf, "weak_type", False), getattr(leaf, "sharding", None))
+        for leaf in leaves
+    )
+    return run_chunk, update, predict, structure, described, jax.config.jax_enable_x64
 
 
 def _loss_buffer(capacity, params):

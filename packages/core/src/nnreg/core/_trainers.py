@@ -6,16 +6,18 @@ a second run at another rate reuses the compiled program; for ``train_optax`` pa
 same optimizer object to get the same reuse.
 """
 
+import functools
 from collections.abc import Callable
 
 import jax
+import numpy as np
 import optax
 
 from . import _checks, _engine
 from ._mlp import tanh_layer
 from ._predictors import member_predictor
 from ._results import TrainResult
-from ._update_rules import gradient_descent
+from ._update_rules import gradient_descent, rate_in_state
 
 
 def train_gradient_descent(
@@ -43,9 +45,15 @@ def train_gradient_descent(
     improved for that many epochs (checked between chunks of at most ``patience`` epochs)
     and the best parameters are returned.
     """
-    optimizer = gradient_descent(_checks.check_learning_rate(learning_rate))
+    rate = _checks.check_learning_rate(learning_rate)
+    update, init = rate_in_state(gradient_descent)
+
+    def initial_states(members):
+        # One init function for every rate, so that repeated runs compile it once.
+        return _engine.member_states(init, members, np.full(1, rate, np.float32))
+
     return _train(
-        params, optimizer, (x, y, x_val, y_val),
+        params, update, initial_states, (x, y, x_val, y_val),
         epochs, layer, forward, progress, chunk_epochs, patience,
     )  # fmt: skip
 
@@ -75,12 +83,13 @@ def train_optax(
             f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}"
         )
     return _train(
-        params, optimizer, (x, y, x_val, y_val),
-        epochs, layer, forward, progress, chunk_epochs, patience,
+        params, optimizer.update, functools.partial(_engine.member_states, optimizer.init),
+        (x, y, x_val, y_val), epochs, layer, forward, progress, chunk_epochs, patience,
     )  # fmt: skip
 
 
-def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, patience):
+def _train(params, update, initial_states, data, epochs, layer, forward, progress, chunk, patience):
+    """``initial_states(members)``: the optimizer state of the members (one, here)."""
     params, sizes = _checks.check_params(params)
     x, y, x_val, y_val = data
     data = _engine.share_inputs(
@@ -96,8 +105,8 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
     members = jax.device_put(jax.tree.map(lambda leaf: leaf[None], params), device)
     outcome = _engine.run(
         members,
-        optimizer.update,
-        jax.device_put(jax.vmap(optimizer.init)(members), device),
+        update,
+        jax.device_put(initial_states(members), device),
         data,
         epochs=_checks.check_epochs(epochs),
         predict=member_predictor(layer, forward),
@@ -108,7 +117,7 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
     train_loss, val_loss = outcome.train_loss[0], outcome.val_loss[0]
     final_train, final_val = float(outcome.final_train_loss[0]), float(outcome.final_val_loss[0])
     return TrainResult(
-        params=jax.tree.map(lambda leaf: leaf[0], outcome.params),
+        params=_engine.first_member(outcome.params),
         train_loss=train_loss,
         val_loss=val_loss,
         final_train_loss=final_train,
