@@ -14,6 +14,8 @@
 
 namespace nnreg {
 
+// A call's decoded buffers. A handler may keep one per thread and decode every call into it:
+// its vectors then keep their capacity, and a call allocates nothing.
 struct MlpForwardBuffers {
   MlpShape shape;
   MlpOperands operands;
@@ -21,6 +23,7 @@ struct MlpForwardBuffers {
   std::vector<const float*> w, b;
   float* y = nullptr;
   float* activations = nullptr;  // null when the call saves none
+  std::vector<Dims> w_dims, b_dims;
 };
 
 struct MlpBackwardBuffers {
@@ -32,6 +35,7 @@ struct MlpBackwardBuffers {
   std::vector<const float*> w;
   float* dx = nullptr;
   std::vector<float*> dw, db;
+  std::vector<Dims> w_dims, dw_dims, db_dims;
 };
 
 namespace mlp_ffi_detail {
@@ -86,9 +90,13 @@ inline xla::ffi::Error decode_mlp_forward(const xla::ffi::RemainingArgs& args,
                    " layers");
   }
   Dims x{}, y{}, activations{};
-  std::vector<Dims> w(count), b(count);
+  std::vector<Dims>& w = out.w_dims;
+  std::vector<Dims>& b = out.b_dims;
+  w.assign(count, Dims{});
+  b.assign(count, Dims{});
   out.w.assign(count, nullptr);
   out.b.assign(count, nullptr);
+  out.activations = nullptr;
   NNREG_RETURN_IF_FAILED(decode(args, 0, out.x, x));
   for (size_t l = 0; l < count; ++l) {
     NNREG_RETURN_IF_FAILED(decode(args, 1 + l, out.w[l], w[l]));
@@ -113,7 +121,12 @@ inline xla::ffi::Error decode_mlp_backward(const xla::ffi::RemainingArgs& args,
                    " layers");
   }
   Dims dy{}, x{}, activations{}, dx{};
-  std::vector<Dims> w(count), dw(count), db(count);
+  std::vector<Dims>& w = out.w_dims;
+  std::vector<Dims>& dw = out.dw_dims;
+  std::vector<Dims>& db = out.db_dims;
+  w.assign(count, Dims{});
+  dw.assign(count, Dims{});
+  db.assign(count, Dims{});
   out.w.assign(count, nullptr);
   out.dw.assign(count, nullptr);
   out.db.assign(count, nullptr);

@@ -18,25 +18,27 @@ std::string describe(const std::string& name, Dims dims) {
   return text + ")";
 }
 
-// Collects the buffers of one call so that any failure names all of them. This runs on
-// every kernel call, so names are spelled out only when a check fails.
+// Collects the buffers of one call so that any failure names them. This runs on every
+// kernel call, so it allocates nothing and names are spelled out only when a check fails.
 class Checker {
  public:
-  Checker(const char* pass, size_t buffers) : pass_(pass) { buffers_.reserve(buffers); }
+  explicit Checker(const char* pass) : pass_(pass) {}
 
   // The buffer `name` (followed by `index` when it is not negative) has extents `dims`.
   void add(const char* name, Dims dims, int64_t index = -1) {
-    buffers_.push_back({name, index, dims});
+    if (count_ < kNamed) buffers_[count_] = {name, index, dims};
+    ++count_;
   }
 
   std::string fail(const std::string& why) const {
     std::string text = std::string("mlp_tanh ") + pass_ + ": " + why + " in ";
-    for (size_t i = 0; i < buffers_.size(); ++i) {
+    for (size_t i = 0; i < std::min(count_, kNamed); ++i) {
       const Named& buffer = buffers_[i];
       const std::string name =
           buffer.name + (buffer.index < 0 ? std::string() : std::to_string(buffer.index));
       text += (i ? ", " : "") + describe(name, buffer.dims);
     }
+    if (count_ > kNamed) text += " and " + std::to_string(count_ - kNamed) + " more";
     return text;
   }
 
@@ -46,8 +48,11 @@ class Checker {
     int64_t index;
     Dims dims;
   };
+  // Every buffer of a call within the layer limit: a backward's 5 plus 3 per layer.
+  static constexpr size_t kNamed = 5 + 3 * kMlpMaxLayers;
   const char* pass_;
-  std::vector<Named> buffers_;
+  Named buffers_[kNamed] = {};
+  size_t count_ = 0;
 };
 
 // Whether `dims` is `batch_rank` batch dims followed by `tail`; the batch dims are then
@@ -104,7 +109,7 @@ bool input(Dims dims, Tail tail, const MlpShape& shape, MemberIndex& index) {
   if (!ends_with(dims, batch_rank, tail) || !broadcasts_to(dims.data, shape.batch_dims)) {
     return false;
   }
-  index = MemberIndex(shape.batch_dims, Extents(dims.data, dims.data + batch_rank), product(tail));
+  index.assign(shape.batch_dims, dims.data, product(tail));
   return true;
 }
 
@@ -128,8 +133,14 @@ std::string read_rows(Dims rows_buffer, const Checker& checker, MlpShape& shape)
 }  // namespace
 
 MemberIndex::MemberIndex(const std::vector<int64_t>& batch_dims, const std::vector<int64_t>& own,
-                         int64_t block)
-    : batch_dims_(batch_dims), strides_(batch_dims.size()) {
+                         int64_t block) {
+  assign(batch_dims, own.data(), block);
+}
+
+void MemberIndex::assign(const std::vector<int64_t>& batch_dims, const int64_t* own,
+                         int64_t block) {
+  batch_dims_.assign(batch_dims.begin(), batch_dims.end());
+  strides_.resize(batch_dims.size());
   int64_t stride = block;
   for (size_t i = batch_dims.size(); i-- > 0;) {
     strides_[i] = own[i] == 1 ? 0 : stride;
@@ -155,7 +166,7 @@ int64_t MlpShape::hidden_total() const {
 std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vector<Dims>& b,
                               Dims y, const Dims* activations, MlpShape& shape,
                               MlpOperands& operands) {
-  Checker checker("forward", 3 + w.size() + b.size());
+  Checker checker("forward");
   checker.add("x", x);
   for (size_t l = 0; l < w.size(); ++l) checker.add("W", w[l], l);
   for (size_t l = 0; l < b.size(); ++l) checker.add("b", b[l], l);
@@ -167,8 +178,8 @@ std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vec
   }
   if (b.size() != w.size()) return checker.fail("one bias per layer expected");
   const int64_t layers = shape.layers();
-  operands.w.assign(layers, {});
-  operands.b.assign(layers, {});
+  operands.w.resize(layers);
+  operands.b.resize(layers);
   for (int64_t l = 0; l < layers; ++l) {
     if (!input(w[l], {shape.widths[l], shape.widths[l + 1]}, shape, operands.w[l]) ||
         !input(b[l], {shape.widths[l + 1]}, shape, operands.b[l])) {
@@ -190,7 +201,7 @@ std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vec
                                Dims dx, const std::vector<Dims>& dw,
                                const std::vector<Dims>& db, MlpShape& shape,
                                MlpOperands& operands) {
-  Checker checker("backward", 4 + w.size() + dw.size() + db.size());
+  Checker checker("backward");
   checker.add("dy", dy);
   checker.add("x", x);
   checker.add("activations", activations);
@@ -206,7 +217,7 @@ std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vec
   if (static_cast<int64_t>(dw.size()) != layers || static_cast<int64_t>(db.size()) != layers) {
     return checker.fail("one dW and db per layer expected");
   }
-  operands.w.assign(layers, {});
+  operands.w.resize(layers);
   for (int64_t l = 0; l < layers; ++l) {
     const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
     if (!input(w[l], {fan_in, fan_out}, shape, operands.w[l]) ||

@@ -30,6 +30,8 @@ class MemberIndex {
   // one member's block.
   MemberIndex(const std::vector<int64_t>& batch_dims, const std::vector<int64_t>& own,
               int64_t block);
+  // The same, in place: an index reused from call to call allocates nothing.
+  void assign(const std::vector<int64_t>& batch_dims, const int64_t* own, int64_t block);
   int64_t offset(int64_t member) const;
   const std::vector<int64_t>& batch_dims() const { return batch_dims_; }
   const std::vector<int64_t>& strides() const { return strides_; }

@@ -50,39 +50,59 @@ ffi::Error backward(ffi::ThreadPool pool, F32Buffer dy, F32Buffer y, F32Buffer x
   });
 }
 
-std::vector<MemberInput> member_inputs(const std::vector<const float*>& data,
-                                       const std::vector<MemberIndex>& indices) {
-  std::vector<MemberInput> inputs(data.size());
-  for (size_t i = 0; i < data.size(); ++i) inputs[i] = {data[i], indices[i]};
-  return inputs;
+// inputs[i] = {data[i], indices[i]}, in place.
+void assign_member_inputs(const std::vector<const float*>& data,
+                          const std::vector<MemberIndex>& indices,
+                          std::vector<MemberInput>& inputs) {
+  inputs.resize(data.size());
+  for (size_t i = 0; i < data.size(); ++i) {
+    inputs[i].data = data[i];
+    inputs[i].index = indices[i];
+  }
 }
 
+// The mlp handlers decode into per-thread buffers and arguments, reused from call to call: a
+// call then allocates nothing (fresh ones made ~20 heap allocations a call, which under
+// vmap grow with the batch dimensions). A call runs to completion on its thread before the
+// thread handles another, and kernel tasks on other threads only read these.
 ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
                        int64_t layers) {
-  MlpForwardBuffers buffers;
+  thread_local MlpForwardBuffers buffers;
+  thread_local MlpForwardArgs kernel_args;
   if (auto error = decode_mlp_forward(args, rets, layers, buffers); error.failure()) return error;
   const MlpOperands& operands = buffers.operands;
-  return guarded([&] {
-    mlp_tanh_forward({buffers.shape, {buffers.x, operands.x},
-                      member_inputs(buffers.w, operands.w), member_inputs(buffers.b, operands.b),
-                      buffers.y, buffers.activations},
-                     ClaimingRunner<ffi::ThreadPool>(pool));
-  });
+  kernel_args.shape = buffers.shape;
+  kernel_args.x.data = buffers.x;
+  kernel_args.x.index = operands.x;
+  assign_member_inputs(buffers.w, operands.w, kernel_args.w);
+  assign_member_inputs(buffers.b, operands.b, kernel_args.b);
+  kernel_args.y = buffers.y;
+  kernel_args.activations = buffers.activations;
+  return guarded(
+      [&] { mlp_tanh_forward(kernel_args, ClaimingRunner<ffi::ThreadPool>(pool)); });
 }
 
 ffi::Error mlp_backward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
                         int64_t layers) {
-  MlpBackwardBuffers buffers;
+  thread_local MlpBackwardBuffers buffers;
+  thread_local MlpBackwardArgs kernel_args;
   if (auto error = decode_mlp_backward(args, rets, layers, buffers); error.failure()) {
     return error;
   }
   const MlpOperands& operands = buffers.operands;
-  return guarded([&] {
-    mlp_tanh_backward({buffers.shape, {buffers.dy, operands.dy}, {buffers.x, operands.x},
-                       {buffers.activations, operands.activations},
-                       member_inputs(buffers.w, operands.w), buffers.dx, buffers.dw, buffers.db},
-                      ClaimingRunner<ffi::ThreadPool>(pool));
-  });
+  kernel_args.shape = buffers.shape;
+  kernel_args.x.data = buffers.x;
+  kernel_args.x.index = operands.x;
+  kernel_args.activations.data = buffers.activations;
+  kernel_args.activations.index = operands.activations;
+  kernel_args.dy.data = buffers.dy;
+  kernel_args.dy.index = operands.dy;
+  assign_member_inputs(buffers.w, operands.w, kernel_args.w);
+  kernel_args.dx = buffers.dx;
+  kernel_args.dw = buffers.dw;
+  kernel_args.db = buffers.db;
+  return guarded(
+      [&] { mlp_tanh_backward(kernel_args, ClaimingRunner<ffi::ThreadPool>(pool)); });
 }
 
 }  // namespace
