@@ -27,7 +27,8 @@ struct Case {
   bool shared_x;
 };
 
-// Rows: none, fewer than a tile or a vector, ragged tiles, and enough to split over threads.
+// Rows: none, fewer than a tile or a vector, ragged tiles (last tiles of one to four 16-row
+// quarters), and enough to split over threads.
 // Widths: 1, odd, around the 16-column panels, whole numbers of AVX-512's 6-output weight-gradient
 // blocks (6, 12, 18), the 64 limit; depths 1 to 8.
 const std::vector<Case> kCases = {
@@ -36,6 +37,7 @@ const std::vector<Case> kCases = {
     {{2, 17, 1, 33, 4}, 2, 129, false}, {{5, 64, 64, 64, 3}, 1, 193, true},
     {{64, 64}, 2, 13, false},       {{1, 2, 3, 4, 5, 6, 7, 8, 9}, 2, 70, true},
     {{7, 16, 15, 2}, 4, 3000, true}, {{3, 12, 18, 6, 2}, 2, 150, false},
+    {{1, 10, 10, 10, 1}, 2, 104, false},
 };
 
 std::vector<MemberInput> inputs(const std::vector<Matrix>& blocks,

@@ -48,8 +48,8 @@ class Checker {
     int64_t index;
     Dims dims;
   };
-  // Every buffer of a call within the layer limit: a backward's 5 plus 3 per layer.
-  static constexpr size_t kNamed = 5 + 3 * kMlpMaxLayers;
+  // Every buffer of a call within the layer limit: a backward's 4 plus 3 per layer.
+  static constexpr size_t kNamed = 4 + 3 * kMlpMaxLayers;
   const char* pass_;
   Named buffers_[kNamed] = {};
   size_t count_ = 0;

@@ -88,12 +88,15 @@ void mlp_tanh_backward(const MlpBackwardArgs& args, const TaskRunner& runner,
   const RowParts parts = row_parts(shape, 2 * work_per_row(shape), runner.concurrency());
   const int64_t size = grads_size(shape);
   // Each task sums its rows' gradients into its own slot (overwriting it); the slots of a
-  // member are added in a fixed order, so results never depend on scheduling. The slots are
-  // the calling thread's, reused from call to call.
-  thread_local std::vector<float> slots;
-  if (slots.size() < static_cast<size_t>(shape.members * parts.count * size)) {
-    slots.resize(shape.members * parts.count * size);
-  }
+  // member are added in a fixed order, so results never depend on scheduling. Up to
+  // kKeptSlotFloats they are the calling thread's, reused from call to call; a larger call
+  // (thousands of wide members) allocates its own rather than keep that memory per thread.
+  constexpr size_t kKeptSlotFloats = size_t{1} << 18;
+  const size_t needed = static_cast<size_t>(shape.members * parts.count * size);
+  thread_local std::vector<float> kept_slots;
+  std::vector<float> own_slots;
+  std::vector<float>& slots = needed <= kKeptSlotFloats ? kept_slots : own_slots;
+  if (slots.size() < needed) slots.resize(needed);
   const struct {
     const MlpBackwardArgs& args;
     const MlpKernelSet& kernels;

@@ -253,7 +253,14 @@ struct ForwardTile {
       product<L, V, Epilogue::kNone>(args.w[l].of(member), 1, fan_out, args.b[l].of(member),
                                      fan_out, fan_in, in, nullptr, out);
       if (hidden) tanh_features<L, V>(out, fan_out);
-      if (hidden && block) block += fan_out * kMlpTileRows;
+      if (hidden && block) {
+        // Rows past the quarters computed are zero in the saved block, as a residual that
+        // XLA may inspect (debug_nans) must not hold whatever the buffer held before.
+        for (int64_t f = 0; f < fan_out; ++f) {
+          std::fill(block + f * kMlpTileRows + V * L, block + (f + 1) * kMlpTileRows, 0.0f);
+        }
+        block += fan_out * kMlpTileRows;
+      }
       in = out;
     }
   }
