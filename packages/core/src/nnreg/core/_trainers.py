@@ -6,18 +6,16 @@ a second run at another rate reuses the compiled program; for ``train_optax`` pa
 same optimizer object to get the same reuse.
 """
 
-import functools
 from collections.abc import Callable
 
 import jax
-import numpy as np
 import optax
 
 from . import _checks, _engine
 from ._mlp import tanh_layer
 from ._predictors import member_predictor
 from ._results import TrainResult
-from ._update_rules import gradient_descent, rate_in_state
+from ._update_rules import gradient_descent
 
 
 def train_gradient_descent(
@@ -45,15 +43,9 @@ def train_gradient_descent(
     improved for that many epochs (checked between chunks of at most ``patience`` epochs)
     and the best parameters are returned.
     """
-    rate = _checks.check_learning_rate(learning_rate)
-    update, init = rate_in_state(gradient_descent)
-
-    def initial_states(members):
-        # One init function for every rate, so that repeated runs compile it once.
-        return _engine.member_states(init, members, np.full(1, rate, np.float32))
-
+    optimizer = gradient_descent(_checks.check_learning_rate(learning_rate))
     return _train(
-        params, update, initial_states, (x, y, x_val, y_val),
+        params, optimizer, (x, y, x_val, y_val),
         epochs, layer, forward, progress, chunk_epochs, patience,
     )  # fmt: skip
 
@@ -83,13 +75,12 @@ def train_optax(
             f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}"
         )
     return _train(
-        params, optimizer.update, functools.partial(_engine.member_states, optimizer.init),
-        (x, y, x_val, y_val), epochs, layer, forward, progress, chunk_epochs, patience,
+        params, optimizer, (x, y, x_val, y_val),
+        epochs, layer, forward, progress, chunk_epochs, patience,
     )  # fmt: skip
 
 
-def _train(params, update, initial_states, data, epochs, layer, forward, progress, chunk, patience):
-    """``initial_states(members)``: the optimizer state of the members (one, here)."""
+def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, patience):
     params, sizes = _checks.check_params(params)
     x, y, x_val, y_val = data
     data = _engine.share_inputs(
@@ -105,8 +96,8 @@ def _train(params, update, initial_states, data, epochs, layer, forward, progres
     members = jax.device_put(jax.tree.map(lambda leaf: leaf[None], params), device)
     outcome = _engine.run(
         members,
-        update,
-        jax.device_put(initial_states(members), device),
+        optimizer.update,
+        jax.device_put(_engine.one_member(optimizer.init, params), device),
         data,
         epochs=_checks.check_epochs(epochs),
         predict=member_predictor(layer, forward),
