@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -28,7 +27,7 @@ class ClaimingRunner final : public TaskRunner {
     return std::max<int64_t>(1, static_cast<int64_t>(pool_.num_threads()));
   }
 
-  void run(int64_t count, const std::function<void(int64_t)>& task) const override {
+  void run(int64_t count, TaskRef task) const override {
     if (count <= 0) return;
     if (count == 1) {  // nothing to share: skip the shared state (small calls run this often)
       task(0);

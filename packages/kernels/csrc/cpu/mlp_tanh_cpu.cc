@@ -67,17 +67,9 @@ void mlp_tanh_forward(const MlpForwardArgs& args, const TaskRunner& runner,
   const MlpShape& shape = args.shape;
   if (shape.members == 0 || shape.n == 0) return;
   const RowParts parts = row_parts(shape, work_per_row(shape), runner.concurrency());
-  // The task captures one reference: std::function then holds it without allocating.
-  const struct {
-    const MlpForwardArgs& args;
-    const MlpKernelSet& kernels;
-    RowParts parts;
-  } call{args, kernels, parts};
-  runner.run(shape.members * parts.count, [&call](int64_t task) {
-    const int64_t member = task / call.parts.count;
-    const int64_t begin = task % call.parts.count * call.parts.rows_each;
-    call.kernels.forward_rows(call.args, member, begin,
-                              std::min(call.args.shape.n, begin + call.parts.rows_each));
+  runner.run(shape.members * parts.count, [&](int64_t task) {
+    const int64_t member = task / parts.count, begin = task % parts.count * parts.rows_each;
+    kernels.forward_rows(args, member, begin, std::min(shape.n, begin + parts.rows_each));
   });
 }
 
@@ -97,20 +89,10 @@ void mlp_tanh_backward(const MlpBackwardArgs& args, const TaskRunner& runner,
   std::vector<float> own_slots;
   std::vector<float>& slots = needed <= kKeptSlotFloats ? kept_slots : own_slots;
   if (slots.size() < needed) slots.resize(needed);
-  const struct {
-    const MlpBackwardArgs& args;
-    const MlpKernelSet& kernels;
-    RowParts parts;
-    int64_t size;
-    float* slots;
-  } call{args, kernels, parts, size, slots.data()};
-  runner.run(shape.members * parts.count, [&call](int64_t task) {
-    const int64_t member = task / call.parts.count;
-    const int64_t begin = task % call.parts.count * call.parts.rows_each;
-    const int64_t n = call.args.shape.n;
-    call.kernels.backward_rows(call.args, member, std::min(n, begin),
-                               std::min(n, begin + call.parts.rows_each),
-                               call.slots + task * call.size);
+  runner.run(shape.members * parts.count, [&](int64_t task) {
+    const int64_t member = task / parts.count, begin = task % parts.count * parts.rows_each;
+    kernels.backward_rows(args, member, std::min(shape.n, begin),
+                          std::min(shape.n, begin + parts.rows_each), slots.data() + task * size);
   });
   for (int64_t member = 0; member < shape.members; ++member) {
     float* first = slots.data() + member * parts.count * size;

@@ -33,6 +33,14 @@ constexpr int kVectorRegisters = L == 16 ? 32 : 16;
 // in registers it gained nothing with AVX-512 and cost AVX2 13% (spills).
 enum class Epilogue { kNone, kTanhDerivative };
 
+// d *= 1 - y², tanh's derivative from its output y (L floats at `y`).
+template <int L>
+NNREG_INLINE void times_tanh_derivative(Vec<L>& d, const float* __restrict y) {
+  Vec<L> saved;
+  std::memcpy(&saved, y, sizeof saved);
+  d *= 1.0f - saved * saved;
+}
+
 // Outputs [o, o + OB) of out[o][t] = bias[o] + sum over k < depth of M(o, k) in[k][t] for the
 // first V * L rows t of a tile, with M(o, k) = m[o * so + k * sk], then the epilogue E
 // (kTanhDerivative reads y[o][t]): OB × V accumulators. Where registers allow, a tile row of
@@ -71,11 +79,7 @@ NNREG_INLINE void product_block(const float* __restrict m, int64_t so, int64_t s
   for (int ob = 0; ob < OB; ++ob) {
     for (int v = 0; v < V; ++v) {
       const int64_t at = (o + ob) * kMlpTileRows + v * L;
-      if constexpr (E == Epilogue::kTanhDerivative) {
-        Vec<L> saved;
-        std::memcpy(&saved, y + at, sizeof saved);
-        acc[ob][v] *= 1.0f - saved * saved;
-      }
+      if constexpr (E == Epilogue::kTanhDerivative) times_tanh_derivative<L>(acc[ob][v], y + at);
       std::memcpy(out + at, &acc[ob][v], sizeof acc[ob][v]);
     }
   }
@@ -112,10 +116,9 @@ NNREG_INLINE void input_gradient(const float* w, int64_t fan_in, int64_t fan_out
     for (int64_t i = 0; i < fan_in; ++i) {
       for (int v = 0; v < V; ++v) {
         const int64_t at = i * kMlpTileRows + v * L;
-        Vec<L> d, saved;
+        Vec<L> d;
         std::memcpy(&d, next + at, sizeof d);
-        std::memcpy(&saved, y + at, sizeof saved);
-        d *= 1.0f - saved * saved;
+        times_tanh_derivative<L>(d, y + at);
         std::memcpy(next + at, &d, sizeof d);
       }
     }
