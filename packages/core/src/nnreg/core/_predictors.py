@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from jax.sharding import Mesh, PartitionSpec
 
 from ._checks import check_callable
-from ._mlp import feature_major, forward, tanh_layer
+from ._mlp import feature_major, forward, members_feature_major, tanh_layer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,11 +48,12 @@ class MemberPredictor:
             return jnp.swapaxes(feature_major(params, x.T), 1, 2)
         return jax.vmap(lambda p: forward(p, x, self.layer))(params)
 
-    def single(self, params, x):
-        """One member's predictions ``(rows, outputs)``, computed as the engine does."""
-        if self.forward is not None:
-            return self.forward(params, x)
-        return forward(params, x, self.layer)
+    def evaluate(self, params, x):
+        """The same predictions, for evaluation outside the engine (run eagerly, one
+        dispatch per operation for all members)."""
+        if self.forward is None and self.layer is tanh_layer:
+            return jnp.swapaxes(members_feature_major(params, x.T), 1, 2)
+        return self(params, x)
 
 
 def member_predictor(layer, forward, mesh=None):

@@ -9,6 +9,7 @@ networks trained on what the plane leaves; the members' spread is its uncertaint
 import statistics
 import time
 
+import jax
 import numpy as np
 
 from . import _checks, _fit_data
@@ -206,12 +207,11 @@ class Regressor:
             standardised = (x - state.x_mean) / state.x_std
             plane = linear_prediction(standardised, state.linear_weights, state.linear_bias)
             scaled = np.asarray(standardised, np.float32)  # the networks' dtype
-            out = np.stack(
-                [
-                    np.asarray(self._predictor.single(params, scaled), np.float64) + plane
-                    for params in state.members
-                ]
-            )
+            # Every member in one batched pass, as the engine evaluates them: one dispatch per
+            # operation rather than one per member (eight members, one at a time, cost 4 ms of
+            # eager dispatches a prediction).
+            members = jax.tree.map(lambda *leaves: np.stack(leaves), *state.members)
+            out = np.asarray(self._predictor.evaluate(members, scaled), np.float64) + plane
             prediction = out[:, :, 0] * state.y_std + state.y_mean
         finite = np.isfinite(prediction).all(axis=0) & np.isfinite(scaled).all(axis=1)
         bad = np.flatnonzero(~finite)
