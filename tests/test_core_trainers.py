@@ -253,6 +253,22 @@ def test_a_sane_run_does_not_diverge_and_improves():
     assert result.final_train_loss < result.train_loss[0] / 5
 
 
+@pytest.mark.parametrize("name", ["gd", "sgd", "adam"])
+def test_a_flat_update_trains_as_the_per_leaf_rule_does(name):
+    x, y = core.generate_data(data_size=100)
+    factory = core.optimizer_factory(name)
+    runs = [
+        core.train_optax(core.init_params(), rule(1e-2), x, y, x, y, epochs=100)
+        for rule in (factory, core.flat_update(factory))
+    ]
+    per_leaf, flat = runs
+    if name == "adam":  # the same arithmetic, which XLA may fuse in another order
+        np.testing.assert_allclose(flat.val_loss, per_leaf.val_loss, rtol=1e-5)
+    else:
+        np.testing.assert_array_equal(flat.val_loss, per_leaf.val_loss)
+    assert flat.final_val_loss < flat.val_loss[0]
+
+
 def test_optax_chain_is_accepted():
     x, y = core.generate_data(data_size=50)
     optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-2))

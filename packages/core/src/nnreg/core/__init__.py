@@ -22,6 +22,7 @@ _HOMES = {
     # update rules and training: one run, or many members at once
     "gradient_descent": "_update_rules",
     "optimizer_factory": "_update_rules",
+    "flat_update": "_update_rules",
     "EnsembleResult": "_results",
     "TrainResult": "_results",
     "divergence_epoch": "_results",
@@ -71,5 +72,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily
     from ._regressor import Regressor, load_model
     from ._results import EnsembleResult, TrainResult, divergence_epoch
     from ._trainers import train_gradient_descent, train_optax
-    from ._update_rules import gradient_descent, optimizer_factory
+    from ._update_rules import flat_update, gradient_descent, optimizer_factory
     from ._version import __version__

@@ -15,7 +15,7 @@ from ._errors import TrainingError
 from ._mlp import init_arrays, init_params
 from ._results import TrainResult
 from ._trainers import train_optax
-from ._update_rules import optimizer_factory
+from ._update_rules import flat_update, optimizer_factory
 
 
 def train_members(
@@ -31,6 +31,9 @@ def train_members(
     that is common, and the plane is the better model.
     """
     init = _residual_init if added_to_plane else init_params
+    # Through a custom forward (the whole-network kernel) one flat update saves most of the
+    # per-leaf steps of an epoch (see flat_update); nnreg's own network keeps per-leaf ones.
+    flat = predictor.forward is not None
     common = dict(
         layer=predictor.layer,
         forward=predictor.forward,
@@ -39,7 +42,7 @@ def train_members(
     )
     if members == 1:
         params = init(sizes, seed=seed)
-        rule = _optimizer(optimizer, learning_rate, weight_decay)
+        rule = _optimizer(optimizer, learning_rate, weight_decay, flat)
         result = train_optax(params, rule, x, y, x_val, y_val, epochs=epochs, **common)
         at_plane = _at_plane(result, added_to_plane, learning_rate)
         return _Trained(
@@ -56,7 +59,7 @@ def train_members(
         seeds=[seed + k for k in range(members)],
         learning_rates=learning_rate,
         epochs=epochs,
-        optimizer=_optimizer_factory(optimizer, weight_decay),
+        optimizer=_optimizer_factory(optimizer, weight_decay, flat),
         layer_sizes=sizes,
         init=init,
         **common,
@@ -104,13 +107,16 @@ def _member_result(result, k):
 
 
 @functools.lru_cache(maxsize=16)
-def _optimizer_factory(name, weight_decay):
-    """``learning_rate -> optimizer`` for train_ensemble; one object per setting, so that
-    repeated fits reuse the compiled program."""
+def _optimizer_factory(name, weight_decay, flat):
+    """``learning_rate -> optimizer`` for train_ensemble, updating one flat vector if
+    ``flat``; one object per setting, so that repeated fits reuse the compiled program."""
     rule = optimizer_factory(name)
-    if weight_decay == 0:
-        return rule
+    if weight_decay != 0:
+        rule = _decayed(rule, weight_decay)
+    return flat_update(rule) if flat else rule
 
+
+def _decayed(rule, weight_decay):
     def decayed(learning_rate):
         return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
 
@@ -118,9 +124,9 @@ def _optimizer_factory(name, weight_decay):
 
 
 @functools.lru_cache(maxsize=16)
-def _optimizer(name, learning_rate, weight_decay):
+def _optimizer(name, learning_rate, weight_decay, flat):
     # The same object for the same settings lets repeated fits reuse the compiled trainer.
-    return _optimizer_factory(name, weight_decay)(learning_rate)
+    return _optimizer_factory(name, weight_decay, flat)(learning_rate)
 
 
 # A zero output layer rather than the lecture's random one: a random output adds a random
