@@ -65,9 +65,7 @@ def _jax_trainer(method, problem, fusion):
     optimizer_name = JAX_METHOD_OPTIMIZERS[method]
     params = core.init_params(core.LECTURE_LAYER_SIZES, seed=problem.seed)
     # One optimizer object for every run, so a repeat reuses the compiled program.
-    optimizer = core.optimizer_factory(optimizer_name)(problem.learning_rate)
-    if fusion.forward is not None:
-        optimizer = _flat_update(optimizer)
+    optimizer = fusion.update_rules(optimizer_name)(problem.learning_rate)
     data = (problem.x, problem.y, problem.x_val, problem.y_val)
 
     def train(progress):
@@ -95,23 +93,6 @@ def _jax_trainer(method, problem, fusion):
         )
 
     return train
-
-
-def _flat_update(optimizer):
-    """``optimizer`` updating the parameters as one flat vector (``optax.flatten``).
-
-    Through the whole-network kernel an epoch is a handful of XLA steps plus one to three per
-    leaf for the update; XLA's CPU runtime hands independent steps between its threads, which
-    costs more than these tiny updates do. One flat vector makes the update a few steps: an
-    epoch 1.3-1.6x faster on two cores, up to 1.15x on one (benchmarks/cores_speed.py). The
-    three rules are element-wise, so the arithmetic is the same: gradient descent and SGD end
-    bit for bit the same, Adam within float rounding (XLA fuses its longer expression
-    differently). The plain path keeps per-leaf updates: there flattening gains nothing, and
-    Adam would no longer give the lecture's figures exactly.
-    """
-    import optax
-
-    return optax.flatten(optimizer)
 
 
 def _predict(fusion, params, x):

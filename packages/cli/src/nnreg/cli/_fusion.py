@@ -19,6 +19,14 @@ class Fusion:
     def fused(self):
         return self.kind is not None
 
+    def update_rules(self, name):
+        """core.optimizer_factory(name), updating one flat vector through the whole-network
+        kernel (core.flat_update says why)."""
+        import nnreg.core as core
+
+        factory = core.optimizer_factory(name)
+        return factory if self.forward is None else core.flat_update(factory)
+
 
 def choose_fusion(fused, layer_sizes):
     """The Fusion for --fused (or not) and a network of ``layer_sizes``."""

@@ -107,7 +107,7 @@ def run(args):
             seeds=seeds,
             learning_rates=learning_rates,
             epochs=args.epochs,
-            optimizer=core.optimizer_factory(args.optimizer),
+            optimizer=fusion.update_rules(args.optimizer),
             layer=fusion.layer,
             forward=fusion.forward,
             progress=report,
