@@ -5,7 +5,8 @@ call that compiles). As `nnreg sweep` does, a CPU host is split into one JAX dev
 (--cpu-devices), so the ensemble's members are sharded over every core; the one-by-one runs
 use one device, as `train_optax` always does.
 With nnreg-kernels installed, the ensemble also runs through its fused whole-network
-kernel (forward=nnreg.kernels.mlp_tanh), timed against the plain ensemble.
+kernel (forward=nnreg.kernels.mlp_tanh), timed against the plain ensemble: with Adam's
+per-leaf update, and with one flat update (core.flat_update), as `nnreg sweep --fused` trains.
 Usage: python benchmarks/ensemble_speed.py [--members 64] [--epochs 4000] [--cpu-devices N]
 """
 
@@ -50,10 +51,10 @@ def main():
         for params, optimizer in zip(inits, optimizers, strict=True):
             core.train_optax(params, optimizer, x, y, x_val, y_val, epochs=args.epochs)
 
-    def ensemble(forward=None):
+    def ensemble(forward=None, optimizer=optax.adam):
         core.train_ensemble(
             x, y, x_val, y_val, seeds=seeds, learning_rates=lrs, epochs=args.epochs,
-            optimizer=optax.adam, forward=forward,
+            optimizer=optimizer, forward=forward,
         )  # fmt: skip
 
     separate = best_seconds(one_by_one, 1)
@@ -69,10 +70,12 @@ def main():
     except ImportError:
         return
     fused = best_seconds(lambda: ensemble(mlp_tanh), args.repeats)
-    print(
-        f"ensemble, forward=mlp_tanh ({implementation()}) {fused:7.2f} s   "
-        f"{together / fused:5.2f}x the plain ensemble's speed"
-    )
+    flat = best_seconds(lambda: ensemble(mlp_tanh, core.flat_update(optax.adam)), args.repeats)
+    for name, seconds in (("", fused), (", flat update", flat)):
+        print(
+            f"ensemble, forward=mlp_tanh{name} ({implementation()}) {seconds:7.2f} s   "
+            f"{together / seconds:5.2f}x the plain ensemble's speed"
+        )
 
 
 if __name__ == "__main__":
