@@ -37,10 +37,21 @@ def test_sweep_command_on_four_devices(tmp_path, console_script):
     assert image.ndim == 3 and image.shape[1] > 300
 
 
-def test_fused_sweep_trains_every_member_through_mlp_tanh(tmp_path, cli):
+def test_fused_sweep_trains_every_member_through_mlp_tanh(tmp_path, cli, monkeypatch):
+    flattened = []
+
+    def recording_flat_update(factory):
+        flattened.append(factory)
+        return flat_update(factory)
+
+    flat_update = core.flat_update
+    monkeypatch.setattr(core, "flat_update", recording_flat_update)
     common = ["sweep", "--optimizer", "adam", "--seeds", 2, "--lrs", "0.001,0.01"]
     common += ["--epochs", 60, "--no-plots", "--json", "-", "--out", tmp_path]
-    fused, plain = cli(*common, "--fused"), cli(*common)
+    fused = cli(*common, "--fused")
+    assert flattened == [core.optimizer_factory("adam")]  # one flat update, fused only
+    plain = cli(*common)
+    assert len(flattened) == 1
     assert fused.exit_code == 0 and plain.exit_code == 0, fused.stderr + plain.stderr
     fused_doc, plain_doc = json.loads(fused.stdout), json.loads(plain.stdout)
     assert fused_doc["fusion"] == "network" and fused_doc["kernel"] in ("cpu", "cuda")

@@ -170,3 +170,44 @@ def test_a_replacement_layer_is_used_for_training_and_prediction():
     assert calls  # traced into the compiled trainer
     assert swapped.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
     np.testing.assert_allclose(swapped.predict(x), plain.predict(x), rtol=1e-4)
+
+
+@pytest.mark.parametrize("ensemble", [1, 2])
+def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, monkeypatch):
+    from nnreg.core import _member_training
+
+    flattened = []
+
+    def recording_flat_update(factory):
+        flattened.append(factory)
+        return flat_update(factory)
+
+    flat_update = core.flat_update
+    monkeypatch.setattr(_member_training, "flat_update", recording_flat_update)
+    for cached in (_member_training._optimizer_factory, _member_training._optimizer):
+        cached.cache_clear()  # rules built by earlier tests would skip the recorder
+    x, y = curve_data()
+    plain = core.Regressor(**FAST, ensemble=ensemble).fit(x, y)
+    assert flattened == []
+    fused = core.Regressor(**FAST, ensemble=ensemble, forward=core.forward).fit(x, y)
+    assert len(flattened) == 1
+    assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 37])
+def test_members_are_evaluated_together_as_each_alone(rows, monkeypatch):
+    from nnreg.core import _regressor
+
+    x, y = curve_data()
+    model = core.Regressor(**FAST, ensemble=3, linear=False).fit(x, y)
+    state = model._fitted()
+    inputs = np.random.default_rng(1).uniform(0, 5, (rows, 2)).astype(np.float32)
+    alone = np.stack([np.asarray(core.forward(member, inputs)) for member in state.members])
+    together = model._evaluate_members(state.members, inputs)
+    assert together.shape == (3, rows, 1) and together.dtype == np.float64
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
+    # Rows in blocks (here of two rows for three members ten wide) give the same values, to
+    # float32 rounding (XLA's products round differently for other row counts).
+    monkeypatch.setattr(_regressor, "ACTIVATION_FLOATS", 60)
+    blocks = model._evaluate_members(state.members, inputs)
+    np.testing.assert_allclose(blocks, together, rtol=1e-5, atol=1e-6)

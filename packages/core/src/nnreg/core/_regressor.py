@@ -207,11 +207,7 @@ class Regressor:
             standardised = (x - state.x_mean) / state.x_std
             plane = linear_prediction(standardised, state.linear_weights, state.linear_bias)
             scaled = np.asarray(standardised, np.float32)  # the networks' dtype
-            # Every member in one batched pass, as the engine evaluates them: one dispatch per
-            # operation rather than one per member (eight members, one at a time, cost 4 ms of
-            # eager dispatches a prediction).
-            members = jax.tree.map(lambda *leaves: np.stack(leaves), *state.members)
-            out = np.asarray(self._predictor.evaluate(members, scaled), np.float64) + plane
+            out = self._evaluate_members(state.members, scaled) + plane
             prediction = out[:, :, 0] * state.y_std + state.y_mean
         finite = np.isfinite(prediction).all(axis=0) & np.isfinite(scaled).all(axis=1)
         bad = np.flatnonzero(~finite)
@@ -221,6 +217,25 @@ class Regressor:
                 "too far outside the range the model was fitted on to compute"
             )
         return prediction
+
+    def _evaluate_members(self, members, x):
+        """Every member's network on the rows of ``x``, ``(members, rows, 1)`` in float64.
+
+        All members go through one batched pass, as the engine evaluates them: one dispatch
+        per operation rather than one per member (eight members, one at a time, cost 4 ms of
+        eager dispatches a prediction). Rows go in blocks that keep the members' activations
+        within ACTIVATION_FLOATS, so a large ensemble on many rows needs no more memory.
+        """
+        stacked = jax.tree.map(lambda *leaves: np.stack(leaves), *members)
+        widest = max(layer["W"].shape[1] for layer in members[0])
+        block = max(1, ACTIVATION_FLOATS // (len(members) * widest))
+        parts = [
+            np.asarray(self._predictor.evaluate(stacked, x[start : start + block]), np.float64)
+            for start in range(0, len(x), block)
+        ]
+        if not parts:  # no rows
+            return np.zeros((len(members), 0, 1))
+        return np.concatenate(parts, axis=1)
 
     def save(self, path):
         """Write the fitted model to ``path`` (an ``.npz``), atomically."""
@@ -238,6 +253,11 @@ class Regressor:
         if self._state is None:
             raise ValueError("this Regressor is not fitted yet: call fit() or load_model()")
         return self._state
+
+
+# Floats of one hidden layer's activations, all members together, per block of rows that
+# Regressor evaluates at once (2^24: 64 MB).
+ACTIVATION_FLOATS = 1 << 24
 
 
 def load_model(path):
