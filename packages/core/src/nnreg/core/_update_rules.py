@@ -57,19 +57,19 @@ def flat_update(factory):
 
     ``factory`` is ``learning_rate -> optax.GradientTransformation`` and so is the result.
     Only for element-wise rules (gradient descent, SGD, Adam, added weight decay), for which
-    the arithmetic is the same: gradient descent and SGD end bit for bit the same, Adam within float
-    rounding (XLA fuses its longer expression differently). What changes is the number of
-    steps an epoch takes: a handful instead of a few per leaf. Through a whole-network kernel
-    (``forward=nnreg.kernels.mlp_tanh``) those per-leaf steps are much of what an epoch does
-    outside the kernel: on this project's 2-core CPU one lecture run's epoch is 1.3-1.6x faster
-    on two cores; 64 members (each per-leaf step serves them all) gain little or nothing. nnreg's commands and ``Regressor`` use it whenever they
-    train through a custom forward; nnreg's own network keeps per-leaf updates (a single run
-    gains nothing, and Adam would no longer give the lecture's figures exactly). A rule that
-    treats leaves differently changes meaning on one vector and must not be flattened: by
-    label (``optax.masked``, ``optax.multi_transform``), by each leaf's norm (LAMB, LARS,
-    ``optax.clip_by_block_rms``) or by its shape (``optax.adafactor``). A factory gets the
-    same function back while it is among the last 32 asked for, so repeated runs share
-    their compiled programs.
+    the arithmetic is the same: gradient descent and SGD end bit for bit the same, Adam within
+    float rounding (XLA fuses its longer expression differently). What changes is the number
+    of steps an epoch takes: a handful instead of a few per leaf. Through a whole-network
+    kernel (``forward=nnreg.kernels.mlp_tanh``) those per-leaf steps are much of what an epoch
+    does outside the kernel: on this project's 2-core CPU one lecture run's epoch is 1.3-1.6x
+    faster on two cores; 64 members (each per-leaf step serves them all) gain little or
+    nothing. nnreg's commands and ``Regressor`` use it whenever they train through a custom
+    forward; nnreg's own network keeps per-leaf updates (a single run gains nothing, and Adam
+    would no longer give the lecture's figures exactly). A rule that treats leaves differently
+    changes meaning on one vector and must not be flattened: by label (``optax.masked``,
+    ``optax.multi_transform``), by each leaf's norm (LAMB, LARS, ``optax.clip_by_block_rms``)
+    or by its shape (``optax.adafactor``). A factory gets the same function back while it is
+    among the last 32 asked for, so repeated runs share their compiled programs.
     """
 
     def flattened(learning_rate):
