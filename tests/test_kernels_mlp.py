@@ -213,3 +213,23 @@ def test_eight_members_lower_to_one_custom_call(platform):
     assert training.count(f"custom_call @{FORWARD_TARGET}(") == 1
     assert training.count(f"custom_call @{BACKWARD_TARGET}(") == 1
     assert "while" not in training  # no loop of per-member calls
+
+
+def test_the_backward_skips_the_input_gradient_unless_x_is_differentiated(platform):
+    rng = np.random.default_rng(6)
+    params = network([3, 10, 10, 1], rng)
+    x = jnp.asarray(rng.standard_normal((50, 3), dtype=np.float32))
+
+    def loss(params, x, f=mlp_tanh):
+        return jnp.sum(f(params, x) ** 2)
+
+    def lowered(argnums):
+        return jax.jit(jax.grad(loss, argnums=argnums)).lower(params, x).as_text()
+
+    # Training differentiates the parameters only: the kernel is told to skip dx.
+    assert "input_gradient = 0" in lowered(0) and "input_gradient = 1" not in lowered(0)
+    assert "input_gradient = 1" in lowered(1) and "input_gradient = 1" in lowered((0, 1))
+    for argnums in (0, 1, (0, 1)):
+        got = jax.grad(loss, argnums=argnums)(params, x)
+        want = jax.grad(loss, argnums=argnums)(params, x, mlp_tanh_reference)
+        assert_close(got, want, argnums)

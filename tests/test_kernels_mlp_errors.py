@@ -9,7 +9,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nnreg.kernels import MAX_LAYERS, MAX_WIDTH, dense_tanh, mlp_tanh, mlp_tanh_reference
+from nnreg.kernels import (
+    MAX_LAYERS,
+    MAX_WIDTH,
+    dense_tanh,
+    implementation,
+    mlp_tanh,
+    mlp_tanh_reference,
+)
 
 TARGET = "nnreg_mlp_tanh_forward"
 
@@ -184,3 +191,16 @@ def test_forward_mode_and_second_order_derivatives_raise(f):
         jax.grad(lambda x: jnp.sum(first(x)))(x)
     with pytest.raises(ValueError, match="cannot be differentiated"):
         jax.hessian(lambda x: jnp.sum(f(x)))(x)
+
+
+def test_the_native_backward_refuses_an_input_gradient_flag_other_than_0_or_1():
+    # mlp_tanh passes 0 or 1; a direct call with anything else is refused, not guessed at.
+    weights = [f32(1, 2), f32(2, 1)]
+    results = [jax.ShapeDtypeStruct(shape, jnp.float32) for shape in [(4, 1), (1, 2), (2, 1)]]
+    results += [jax.ShapeDtypeStruct(shape, jnp.float32) for shape in [(2,), (1,)]]
+    call = jax.ffi.ffi_call("nnreg_mlp_tanh_backward", results)
+    activations = f32(1, 2, 64)
+    flags = {"layers": np.int64(2), "input_gradient": np.int64(2)}
+    assert implementation("cpu") == "cpu"  # the handlers are registered
+    with pytest.raises(Exception, match="input_gradient=2 is neither 0 nor 1"):
+        jax.block_until_ready(call(f32(4, 1), f32(4, 1), activations, *weights, **flags))

@@ -131,6 +131,23 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
           name, static_cast<long long>(l), static_cast<long long>(c.n),
           max_abs_error(db[l], want.db[l]));
   }
+
+  // Without dx (x's gradient not wanted) the weight gradients are exactly the same.
+  std::vector<Matrix> dw2, db2;
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    dw2.emplace_back(s.members * w_sizes[l], NAN);
+    db2.emplace_back(s.members * b_sizes[l], NAN);
+    dw_out[l] = dw2[l].data();
+    db_out[l] = db2[l].data();
+  }
+  nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in,
+                                 inputs(net.w, w_sizes, s.members), nullptr, dw_out, db_out},
+                                runner, kernels);
+  for (int64_t l = 0; l < s.layers(); ++l) {
+    CHECK(dw2[l] == dw[l] && db2[l] == db[l],
+          "%s layer %lld n=%lld: gradients differ without dx", name, static_cast<long long>(l),
+          static_cast<long long>(c.n));
+  }
 }
 
 void matches_naive_loops() {

@@ -136,6 +136,24 @@ void check_case(const Case& c, std::mt19937& rng) {
           static_cast<long long>(c.n), max_abs_error(dw[l], want.dw[l]),
           max_abs_error(db[l], want.db[l]));
   }
+
+  // Without dx (x's gradient not wanted) the weight gradients are exactly the same.
+  std::vector<Matrix> dw2, db2;
+  for (int64_t l = 0; l < layers; ++l) {
+    dw2.emplace_back(net.w[l].size(), NAN);
+    db2.emplace_back(net.b[l].size(), NAN);
+    backward.dw[l] = dw2[l].data();
+    backward.db[l] = db2[l].data();
+  }
+  backward.dx = nullptr;
+  const auto no_dx_status = cuda::plan_mlp_backward(launcher, backward, scratch.data());
+  CHECK(no_dx_status.success(), "backward without dx failed: %s",
+        no_dx_status.message().c_str());
+  for (int64_t l = 0; l < layers; ++l) {
+    CHECK(dw2[l] == dw[l] && db2[l] == db[l],
+          "layer %lld n=%lld: gradients differ without dx", static_cast<long long>(l),
+          static_cast<long long>(c.n));
+  }
 }
 
 void matches_naive_loops() {

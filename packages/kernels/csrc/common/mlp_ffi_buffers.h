@@ -2,6 +2,8 @@
 // arrives as the attribute `layers`; operands are variadic:
 //   forward:  x, W_0 .. W_{L-1}, b_0 .. b_{L-1} -> y [, activations]
 //   backward: dy, x, activations, W_0 .. W_{L-1} -> dx, dW_0 .. dW_{L-1}, db_0 .. db_{L-1}
+// The backward's attribute `input_gradient` (0 or 1) says whether dx is wanted: with 0 its
+// buffer is decoded as null and the kernels leave it unwritten.
 #pragma once
 
 #include <cstdint>
@@ -111,7 +113,7 @@ inline xla::ffi::Error decode_mlp_forward(const xla::ffi::RemainingArgs& args,
 
 inline xla::ffi::Error decode_mlp_backward(const xla::ffi::RemainingArgs& args,
                                            const xla::ffi::RemainingRets& rets, int64_t layers,
-                                           MlpBackwardBuffers& out) {
+                                           int64_t input_gradient, MlpBackwardBuffers& out) {
   using namespace mlp_ffi_detail;
   NNREG_RETURN_IF_FAILED(check_layers(layers));
   const size_t count = static_cast<size_t>(layers);
@@ -139,8 +141,13 @@ inline xla::ffi::Error decode_mlp_backward(const xla::ffi::RemainingArgs& args,
     NNREG_RETURN_IF_FAILED(decode(rets, 1 + l, out.dw[l], dw[l]));
     NNREG_RETURN_IF_FAILED(decode(rets, 1 + count + l, out.db[l], db[l]));
   }
+  if (input_gradient != 0 && input_gradient != 1) {
+    return invalid("mlp_tanh backward: input_gradient=" + std::to_string(input_gradient) +
+                   " is neither 0 nor 1");
+  }
   const std::string problem =
       check_mlp_backward(dy, x, activations, w, dx, dw, db, out.shape, out.operands);
+  if (!input_gradient) out.dx = nullptr;
   return problem.empty() ? xla::ffi::Error::Success() : invalid(problem);
 }
 

@@ -83,10 +83,11 @@ ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::Remai
 }
 
 ffi::Error mlp_backward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
-                        int64_t layers) {
+                        int64_t layers, int64_t input_gradient) {
   thread_local MlpBackwardBuffers buffers;
   thread_local MlpBackwardArgs kernel_args;
-  if (auto error = decode_mlp_backward(args, rets, layers, buffers); error.failure()) {
+  if (auto error = decode_mlp_backward(args, rets, layers, input_gradient, buffers);
+      error.failure()) {
     return error;
   }
   const MlpOperands& operands = buffers.operands;
@@ -128,4 +129,5 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCpu, nnreg::cpu::mlp_backward,
                                   .Ctx<ffi::ThreadPool>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers"));
+                                  .Attr<int64_t>("layers")
+                                  .Attr<int64_t>("input_gradient"));

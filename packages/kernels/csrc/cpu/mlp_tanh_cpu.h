@@ -32,7 +32,7 @@ struct MlpForwardArgs {
 };
 
 // From dy (n, kL) and the forward's activations: dx (n, k0), dW_l and db_l of every layer.
-// Outputs hold one block per member.
+// Outputs hold one block per member; a null dx is not computed.
 struct MlpBackwardArgs {
   MlpShape shape;
   MemberInput dy, x, activations;

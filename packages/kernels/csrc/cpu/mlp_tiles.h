@@ -402,7 +402,8 @@ NNREG_INLINE void place_weight_grads(const float* __restrict sums, int64_t fan_i
 }
 
 // Backward through every layer for the tile of `count` rows starting at `row`, computing its
-// first V * L rows: adds to the weight gradients' lane accumulators and writes dx.
+// first V * L rows: adds to the weight gradients' lane accumulators and writes dx (unless
+// it is null).
 template <int L>
 struct BackwardTile {
   const MlpBackwardArgs& args;
@@ -437,9 +438,11 @@ struct BackwardTile {
       // layer's input times tanh's derivative.
       const float* w = args.w[l].of(member);
       if (l == 0) {
-        product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr,
-                                       next);
-        store_rows(next, fan_in, count, args.dx + (member * shape.n + row) * fan_in);
+        if (args.dx != nullptr) {  // null: x's gradient is not wanted
+          product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr,
+                                         next);
+          store_rows(next, fan_in, count, args.dx + (member * shape.n + row) * fan_in);
+        }
         break;
       }
       input_gradient<L, V>(w, fan_in, fan_out, grad, input, next);

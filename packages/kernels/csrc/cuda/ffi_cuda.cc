@@ -57,9 +57,11 @@ ffi::Error mlp_forward(cudaStream_t stream, ffi::RemainingArgs args, ffi::Remain
 }
 
 ffi::Error mlp_backward(cudaStream_t stream, ffi::ScratchAllocator scratch,
-                        ffi::RemainingArgs args, ffi::RemainingRets rets, int64_t layers) {
+                        ffi::RemainingArgs args, ffi::RemainingRets rets, int64_t layers,
+                        int64_t input_gradient) {
   MlpBackwardBuffers buffers;
-  if (auto error = decode_mlp_backward(args, rets, layers, buffers); error.failure()) {
+  if (auto error = decode_mlp_backward(args, rets, layers, input_gradient, buffers);
+      error.failure()) {
     return error;
   }
   float* partials = nullptr;
@@ -101,4 +103,5 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCuda, nnreg::cuda::mlp_backwar
                                   .Ctx<ffi::ScratchAllocator>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers"));
+                                  .Attr<int64_t>("layers")
+                                  .Attr<int64_t>("input_gradient"));

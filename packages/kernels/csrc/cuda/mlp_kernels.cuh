@@ -49,7 +49,7 @@ struct MlpParams {
   MemberOffsets saved_at;
   const float* dy;  // backward
   MemberOffsets dy_at;
-  float* dx;
+  float* dx;  // backward: null when x's gradient is not wanted
   float* dw[kMlpMaxLayers];
   float* db[kMlpMaxLayers];
   float* partials;  // backward: [member][slot][packed dW_l, db_l]
@@ -147,8 +147,10 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
           layer_partial[e] += sum;
         }
         __syncthreads();
-        // The input's gradient, over this thread's own row (column t of both tiles).
-        for (int i = 0; i < fan_in; ++i) {
+        // The input's gradient, over this thread's own row (column t of both tiles); the
+        // first layer's is dx, skipped when not wanted (null).
+        const int gradient_inputs = l == 0 && p.dx == nullptr ? 0 : fan_in;
+        for (int i = 0; i < gradient_inputs; ++i) {
           float sum = 0.0f;
           for (int j = 0; j < fan_out; ++j) {
             sum = fmaf(weights[i * fan_out + j], tiles[grad][j][t], sum);

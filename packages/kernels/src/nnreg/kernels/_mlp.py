@@ -1,8 +1,11 @@
 """mlp_tanh: a whole tanh MLP as one native custom call per pass, chosen per platform."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero, custom_vjp_primal_tree_values
 
 from . import _mlp_reference
 from ._mlp_validation import prepare_mlp
@@ -48,18 +51,29 @@ def _mlp_f32(weights, biases, x):
 # from saved activations 11.9 us; recomputing would add the forward's cost to every
 # backward (about +60%), while saving costs one write of 30 floats per row that stays in
 # cache. At 100 000 rows × 64 wide the block layout keeps the saved traffic sequential.
+# Symbolic zeros tell the forward whether x is differentiated: training differentiates the
+# parameters only, and the native backward then skips x's gradient (for 10 inputs and
+# widths 10, a sixth of its products). Whether it is wanted travels in the residuals'
+# structure, as they hold arrays only.
 def _mlp_f32_fwd(weights, biases, x):
-    y, activations = _forward_saving(weights, biases, x)
-    return y, (weights, x, activations)
+    weights, biases = custom_vjp_primal_tree_values((weights, biases))
+    y, activations = _forward_saving(weights, biases, x.value)
+    return y, (weights, x.value, activations, _WANTED if x.perturbed else None)
+
+
+_WANTED = ()
 
 
 def _mlp_f32_bwd(residuals, dy):
-    weights, x, activations = residuals
-    dx, dws, dbs = _backward(dy, x, activations, weights)
-    return tuple(dws), tuple(dbs), dx
+    weights, x, activations, wanted = residuals
+    if isinstance(dy, SymbolicZero):  # the output is not differentiated: nothing flows back
+        return None, None, None
+    input_gradient = wanted is not None
+    dx, dws, dbs = _backward(dy, x, activations, weights, input_gradient)
+    return tuple(dws), tuple(dbs), dx if input_gradient else None
 
 
-_mlp_f32.defvjp(_mlp_f32_fwd, _mlp_f32_bwd)
+_mlp_f32.defvjp(_mlp_f32_fwd, _mlp_f32_bwd, symbolic_zeros=True)
 
 
 # The platform is known only when the program is lowered: every platform with a native
@@ -91,8 +105,15 @@ def _forward_saving(weights, biases, x):
     )
 
 
-def _backward(dy, x, activations, weights):
-    return _dispatch(_native_backward, _mlp_reference.backward, dy, x, activations, weights)
+def _backward(dy, x, activations, weights, input_gradient):
+    return _dispatch(
+        functools.partial(_native_backward, input_gradient=input_gradient),
+        _mlp_reference.backward,
+        dy,
+        x,
+        activations,
+        weights,
+    )
 
 
 # "expand_dims": under vmap, operands without the batch axis get a size-1 one, which the
@@ -107,11 +128,19 @@ def _native_forward(weights, biases, x, *, save):
     return call(x, *weights, *biases, layers=np.int64(len(weights)))
 
 
-def _native_backward(dy, x, activations, weights):
+# Without input_gradient the kernels leave dx unwritten (the caller discards it).
+def _native_backward(dy, x, activations, weights, *, input_gradient):
     results = [jax.ShapeDtypeStruct(x.shape, x.dtype)]
     results += [jax.ShapeDtypeStruct(W.shape, W.dtype) for W in weights]
     results += [jax.ShapeDtypeStruct((W.shape[1],), W.dtype) for W in weights]
     call = jax.ffi.ffi_call(MLP_BACKWARD_TARGET, results, vmap_method="expand_dims")
-    grads = call(dy, x, activations, *weights, layers=np.int64(len(weights)))
+    grads = call(
+        dy,
+        x,
+        activations,
+        *weights,
+        layers=np.int64(len(weights)),
+        input_gradient=np.int64(input_gradient),
+    )
     layers = len(weights)
     return grads[0], grads[1 : 1 + layers], grads[1 + layers :]
