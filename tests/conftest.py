@@ -75,6 +75,25 @@ def console_script(tmp_path_factory):
 
 
 @pytest.fixture
+def calls_to(monkeypatch):
+    """``calls_to(owner, name)``: the list of first arguments of every call to ``owner.name``
+    from then on (the original still runs)."""
+
+    def record(owner, name):
+        calls = []
+        original = getattr(owner, name)
+
+        def recording(first, *args, **kwargs):
+            calls.append(first)
+            return original(first, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recording)
+        return calls
+
+    return record
+
+
+@pytest.fixture
 def saved_figures(monkeypatch):
     return record_figures(monkeypatch)
 

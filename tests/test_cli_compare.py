@@ -138,17 +138,10 @@ def test_fused_trains_the_whole_network_through_mlp_tanh_and_matches_jnp(
 
 
 @pytest.mark.parametrize("fused", [False, True])
-def test_only_fused_methods_update_one_flat_vector(tmp_path, cli, monkeypatch, fused):
+def test_only_fused_methods_update_one_flat_vector(tmp_path, cli, calls_to, fused):
     import optax
 
-    flattened = []
-
-    def recording_flatten(inner):
-        flattened.append(inner)
-        return flatten(inner)
-
-    flatten = optax.flatten
-    monkeypatch.setattr(optax, "flatten", recording_flatten)
+    flattened = calls_to(optax, "flatten")
     flags = ["--fused"] if fused else []
     run = cli("compare", "--methods", "jax-gd,optax-adam", "--epochs", 20, "--no-plots",
               "--repeat", *flags, "--json", "-", "--out", tmp_path)  # fmt: skip

@@ -37,15 +37,8 @@ def test_sweep_command_on_four_devices(tmp_path, console_script):
     assert image.ndim == 3 and image.shape[1] > 300
 
 
-def test_fused_sweep_trains_every_member_through_mlp_tanh(tmp_path, cli, monkeypatch):
-    flattened = []
-
-    def recording_flat_update(factory):
-        flattened.append(factory)
-        return flat_update(factory)
-
-    flat_update = core.flat_update
-    monkeypatch.setattr(core, "flat_update", recording_flat_update)
+def test_fused_sweep_trains_every_member_through_mlp_tanh(tmp_path, cli, calls_to):
+    flattened = calls_to(core, "flat_update")
     common = ["sweep", "--optimizer", "adam", "--seeds", 2, "--lrs", "0.001,0.01"]
     common += ["--epochs", 60, "--no-plots", "--json", "-", "--out", tmp_path]
     fused = cli(*common, "--fused")

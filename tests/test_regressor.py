@@ -173,17 +173,10 @@ def test_a_replacement_layer_is_used_for_training_and_prediction():
 
 
 @pytest.mark.parametrize("ensemble", [1, 2])
-def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, monkeypatch):
+def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, calls_to):
     from nnreg.core import _member_training
 
-    flattened = []
-
-    def recording_flat_update(factory):
-        flattened.append(factory)
-        return flat_update(factory)
-
-    flat_update = core.flat_update
-    monkeypatch.setattr(_member_training, "flat_update", recording_flat_update)
+    flattened = calls_to(_member_training, "flat_update")
     for cached in (_member_training._optimizer_factory, _member_training._optimizer):
         cached.cache_clear()  # rules built by earlier tests would skip the recorder
     x, y = curve_data()
