@@ -193,14 +193,28 @@ def test_forward_mode_and_second_order_derivatives_raise(f):
         jax.hessian(lambda x: jnp.sum(f(x)))(x)
 
 
+def _native_backward_call(params_size, input_gradient):
+    """The backward handler called directly for widths (1, 2, 1) on 4 rows: dy, x, activations
+    and packed params of ``params_size`` values (7 describe the network)."""
+    results = [jax.ShapeDtypeStruct((4, 1), jnp.float32)]
+    results.append(jax.ShapeDtypeStruct((params_size,), jnp.float32))
+    call = jax.ffi.ffi_call("nnreg_mlp_tanh_backward", results)
+    assert implementation("cpu") == "cpu"  # the handlers are registered
+    flags = {"widths": np.asarray([1, 2, 1], np.int64), "input_gradient": np.int64(input_gradient)}
+    return jax.block_until_ready(
+        call(f32(4, 1), f32(4, 1), f32(1, 2, 64), f32(params_size), **flags)
+    )
+
+
 def test_the_native_backward_refuses_an_input_gradient_flag_other_than_0_or_1():
     # mlp_tanh passes 0 or 1; a direct call with anything else is refused, not guessed at.
-    weights = [f32(1, 2), f32(2, 1)]
-    results = [jax.ShapeDtypeStruct(shape, jnp.float32) for shape in [(4, 1), (1, 2), (2, 1)]]
-    results += [jax.ShapeDtypeStruct(shape, jnp.float32) for shape in [(2,), (1,)]]
-    call = jax.ffi.ffi_call("nnreg_mlp_tanh_backward", results)
-    activations = f32(1, 2, 64)
-    flags = {"layers": np.int64(2), "input_gradient": np.int64(2)}
-    assert implementation("cpu") == "cpu"  # the handlers are registered
     with pytest.raises(Exception, match="input_gradient=2 is neither 0 nor 1"):
-        jax.block_until_ready(call(f32(4, 1), f32(4, 1), activations, *weights, **flags))
+        _native_backward_call(7, input_gradient=2)
+
+
+def test_the_native_handlers_refuse_packed_params_of_the_wrong_size():
+    # The packed vector's size follows from the widths; a mismatch is named, not read past.
+    with pytest.raises(Exception, match=r"params or grads do not hold 7 values a member in "
+                       r"widths\(1, 2, 1\), dy\(4, 1\).*params\(8\)"):  # fmt: skip
+        _native_backward_call(8, input_gradient=0)
+    assert np.isfinite(np.asarray(_native_backward_call(7, input_gradient=0)[1])).all()

@@ -55,29 +55,31 @@ int main(int argc, char** argv) {
   std::mt19937 rng(0);
   const std::vector<float> x = random_values(n, 1.0f, rng);  // shared by every member
   const std::vector<float> dy = random_values(members * n, 0.01f, rng);
-  std::vector<std::vector<float>> w, b, dw, db;
-  std::vector<MemberInput> w_in, b_in;
-  std::vector<float*> dw_out, db_out;
-  // The inner vectors' buffers stay where they are when the outer vectors grow.
-  for (int64_t l = 0; l < layers; ++l) {
-    const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
-    w.push_back(random_values(members * fan_in * fan_out, 1.0f / fan_in, rng));
-    b.push_back(random_values(members * fan_out, 0.5f, rng));
-    dw.emplace_back(members * fan_in * fan_out);
-    db.emplace_back(members * fan_out);
-    w_in.push_back({w[l].data(), MemberIndex({members}, {members}, fan_in * fan_out)});
-    b_in.push_back({b[l].data(), MemberIndex({members}, {members}, fan_out)});
-    dw_out.push_back(dw[l].data());
-    db_out.push_back(db[l].data());
+  // Each member's parameters packed as the kernels take them (MlpShape::layer_at).
+  std::vector<float> params;
+  for (int64_t member = 0; member < members; ++member) {
+    for (int64_t l = 0; l < layers; ++l) {
+      const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
+      const std::vector<float> w = random_values(fan_in * fan_out, 1.0f / fan_in, rng);
+      const std::vector<float> b = random_values(fan_out, 0.5f, rng);
+      params.insert(params.end(), w.begin(), w.end());
+      params.insert(params.end(), b.begin(), b.end());
+    }
   }
   std::vector<float> y(members * n), saved(members * shape.row_blocks() * block), dx(members * n);
+  std::vector<float> grads(params.size());
   const MemberInput x_in{x.data(), MemberIndex({members}, {1}, n)};
-  const MlpForwardArgs forward{shape, x_in, w_in, b_in, y.data(), saved.data()};
+  const MemberInput params_in{params.data(),
+                              MemberIndex({members}, {members}, shape.params_size())};
+  const MlpForwardArgs forward{shape, x_in, params_in, y.data(), saved.data()};
   const MlpBackwardArgs backward{
-      shape,  {dy.data(), MemberIndex({members}, {members}, n)},
-      x_in,   {saved.data(), MemberIndex({members}, {members}, shape.row_blocks() * block)},
-      w_in,   dx.data(),
-      dw_out, db_out};
+      shape,
+      {dy.data(), MemberIndex({members}, {members}, n)},
+      x_in,
+      {saved.data(), MemberIndex({members}, {members}, shape.row_blocks() * block)},
+      params_in,
+      dx.data(),
+      grads.data()};
 
   const InlineRunner runner;
   std::printf("%lld member(s) x %lld rows of 1-10-10-10-1, one thread, best of %d rounds of "

@@ -1,6 +1,7 @@
 // Double-precision loops defining a batch of tanh MLPs and their gradients, for the tests.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -11,15 +12,22 @@
 namespace nnreg::testing {
 
 // `members` networks of the given widths; x is one (n, k0) block shared by all of them when
-// `shared_x`, else one block per member.
+// `shared_x`, else one block per member. Each member's parameters are packed as the kernels
+// take them (MlpShape::layer_at), members one after another.
 struct Network {
   MlpShape shape;
   bool shared_x;
   Matrix x;
-  std::vector<Matrix> w, b;
+  Matrix params;  // members × params_size
 
   const float* x_of(int64_t member) const {
     return x.data() + (shared_x ? 0 : member) * shape.n * shape.inputs();
+  }
+  const float* w_of(int64_t member, int64_t l) const {
+    return params.data() + member * shape.params_size() + shape.layer_at(l);
+  }
+  const float* b_of(int64_t member, int64_t l) const {
+    return w_of(member, l) + shape.widths[l] * shape.widths[l + 1];
   }
 };
 
@@ -32,10 +40,14 @@ inline Network random_network(const std::vector<int64_t>& widths, int64_t member
   net.shape.widths = widths;
   net.shared_x = shared_x;
   net.x = random_matrix((shared_x ? 1 : members) * n * widths.front(), 1.0f, rng);
-  for (size_t l = 0; l + 1 < widths.size(); ++l) {
-    const float scale = 1.5f / std::sqrt(static_cast<float>(widths[l]));
-    net.w.push_back(random_matrix(members * widths[l] * widths[l + 1], scale, rng));
-    net.b.push_back(random_matrix(members * widths[l + 1], 0.5f, rng));
+  for (int64_t member = 0; member < members; ++member) {
+    for (size_t l = 0; l + 1 < widths.size(); ++l) {
+      const float scale = 1.5f / std::sqrt(static_cast<float>(widths[l]));
+      const Matrix w = random_matrix(widths[l] * widths[l + 1], scale, rng);
+      const Matrix b = random_matrix(widths[l + 1], 0.5f, rng);
+      net.params.insert(net.params.end(), w.begin(), w.end());
+      net.params.insert(net.params.end(), b.begin(), b.end());
+    }
   }
   return net;
 }
@@ -49,8 +61,8 @@ inline std::vector<std::vector<std::vector<double>>> naive_layers(const Network&
     layers.emplace_back(net.x_of(member), net.x_of(member) + s.n * s.inputs());
     for (int64_t l = 0; l < s.layers(); ++l) {
       const int64_t k = s.widths[l], m = s.widths[l + 1];
-      const float* w = net.w[l].data() + member * k * m;
-      const float* b = net.b[l].data() + member * m;
+      const float* w = net.w_of(member, l);
+      const float* b = net.b_of(member, l);
       std::vector<double> out(s.n * m);
       for (int64_t i = 0; i < s.n; ++i) {
         for (int64_t j = 0; j < m; ++j) {
@@ -66,8 +78,8 @@ inline std::vector<std::vector<std::vector<double>>> naive_layers(const Network&
 }
 
 struct MlpGradients {
-  std::vector<double> dx;              // members × n × k0
-  std::vector<std::vector<double>> dw, db;  // per layer, members × block
+  std::vector<double> dx;      // members × n × k0
+  std::vector<double> params;  // members × params_size, packed as Network::params
 };
 
 inline MlpGradients naive_mlp_backward(const Network& net, const Matrix& dy) {
@@ -75,24 +87,23 @@ inline MlpGradients naive_mlp_backward(const Network& net, const Matrix& dy) {
   const auto layers = naive_layers(net);
   MlpGradients g;
   g.dx.assign(s.members * s.n * s.inputs(), 0.0);
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    g.dw.emplace_back(s.members * s.widths[l] * s.widths[l + 1], 0.0);
-    g.db.emplace_back(s.members * s.widths[l + 1], 0.0);
-  }
+  g.params.assign(s.members * s.params_size(), 0.0);
   for (int64_t member = 0; member < s.members; ++member) {
     std::vector<double> grad(dy.begin() + member * s.n * s.outputs(),
                              dy.begin() + (member + 1) * s.n * s.outputs());
     for (int64_t l = s.layers() - 1; l >= 0; --l) {
       const int64_t k = s.widths[l], m = s.widths[l + 1];
-      const float* w = net.w[l].data() + member * k * m;
+      const float* w = net.w_of(member, l);
+      double* dw = g.params.data() + member * s.params_size() + s.layer_at(l);
+      double* db = dw + k * m;
       const std::vector<double>& input = layers[member][l];
       std::vector<double> below(s.n * k, 0.0);
       for (int64_t i = 0; i < s.n; ++i) {
         for (int64_t j = 0; j < m; ++j) {
           const double dz = grad[i * m + j];
-          g.db[l][member * m + j] += dz;
+          db[j] += dz;
           for (int64_t t = 0; t < k; ++t) {
-            g.dw[l][(member * k + t) * m + j] += input[i * k + t] * dz;
+            dw[t * m + j] += input[i * k + t] * dz;
             below[i * k + t] += dz * w[t * m + j];
           }
         }

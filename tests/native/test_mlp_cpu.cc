@@ -28,7 +28,10 @@ struct Case {
 };
 
 // Rows: none, fewer than a tile or a vector, ragged tiles (last tiles of one to four 16-row
-// quarters), and enough to split over threads.
+// quarters), and enough to split over threads. The backward's gradients start as NaN, so
+// the cases split into several row parts a member (wide networks on many rows; two members of
+// 1000 rows split even on one thread) check that the part written straight into the output
+// overwrites it and that the others are added to it.
 // Widths: 1, odd, around the 16-column panels, whole numbers of AVX-512's 6-output weight-gradient
 // blocks (6, 12, 18), the 64 limit; depths 1 to 8.
 const std::vector<Case> kCases = {
@@ -37,16 +40,12 @@ const std::vector<Case> kCases = {
     {{2, 17, 1, 33, 4}, 2, 129, false}, {{5, 64, 64, 64, 3}, 1, 193, true},
     {{64, 64}, 2, 13, false},       {{1, 2, 3, 4, 5, 6, 7, 8, 9}, 2, 70, true},
     {{7, 16, 15, 2}, 4, 3000, true}, {{3, 12, 18, 6, 2}, 2, 150, false},
-    {{1, 10, 10, 10, 1}, 2, 104, false},
+    {{1, 10, 10, 10, 1}, 2, 104, false}, {{5, 64, 64, 64, 3}, 2, 1000, false},
 };
 
-std::vector<MemberInput> inputs(const std::vector<Matrix>& blocks,
-                                const std::vector<int64_t>& block_sizes, int64_t members) {
-  std::vector<MemberInput> out;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    out.push_back({blocks[i].data(), MemberIndex({members}, {members}, block_sizes[i])});
-  }
-  return out;
+MemberInput params_input(const Network& net) {
+  const auto& s = net.shape;
+  return {net.params.data(), MemberIndex({s.members}, {s.members}, s.params_size())};
 }
 
 MemberInput x_input(const Network& net) {
@@ -59,16 +58,10 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
                 std::mt19937& rng) {
   const Network net = random_network(c.widths, c.members, c.n, c.shared_x, rng);
   const auto& s = net.shape;
-  std::vector<int64_t> w_sizes, b_sizes;
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    w_sizes.push_back(s.widths[l] * s.widths[l + 1]);
-    b_sizes.push_back(s.widths[l + 1]);
-  }
   Matrix y(s.members * s.n * s.outputs(), NAN);
   const int64_t block = s.hidden_total() * nnreg::kMlpRowBlock;
   Matrix saved(s.members * s.row_blocks() * block, NAN);
-  nnreg::cpu::mlp_tanh_forward({s, x_input(net), inputs(net.w, w_sizes, s.members),
-                                inputs(net.b, b_sizes, s.members), y.data(), saved.data()},
+  nnreg::cpu::mlp_tanh_forward({s, x_input(net), params_input(net), y.data(), saved.data()},
                                runner, kernels);
   const auto layers = naive_layers(net);
   std::vector<double> want_y, want_saved;
@@ -101,53 +94,30 @@ void check_case(const MlpKernelSet& kernels, const TaskRunner& runner, const Cas
 
   const Matrix dy = random_matrix(s.members * s.n * s.outputs(), 1.0f, rng);
   Matrix dx(s.members * s.n * s.inputs(), NAN);
-  std::vector<Matrix> dw, db;
-  std::vector<float*> dw_out, db_out;
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    dw.emplace_back(s.members * w_sizes[l], NAN);
-    db.emplace_back(s.members * b_sizes[l], NAN);
-  }
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    dw_out.push_back(dw[l].data());
-    db_out.push_back(db[l].data());
-  }
+  // NaN: every part of the gradients must be overwritten, not added to.
+  Matrix grads(s.members * s.params_size(), NAN);
   const MemberInput dy_in{dy.data(), MemberIndex({s.members}, {s.members}, s.n * s.outputs())};
   const MemberInput saved_in{saved.data(),
                              MemberIndex({s.members}, {s.members}, s.row_blocks() * block)};
-  nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in,
-                                 inputs(net.w, w_sizes, s.members), dx.data(), dw_out, db_out},
-                                runner, kernels);
+  nnreg::cpu::mlp_tanh_backward(
+      {s, dy_in, x_input(net), saved_in, params_input(net), dx.data(), grads.data()}, runner,
+      kernels);
   const MlpGradients want = naive_mlp_backward(net, dy);
   const double tolerance =
       2e-5 * std::sqrt(static_cast<double>(std::max<int64_t>(c.n, 1))) + 2e-5;
   CHECK(count_mismatches(dx, want.dx, tolerance) == 0, "%s dx n=%lld: max error %g", name,
         static_cast<long long>(c.n), max_abs_error(dx, want.dx));
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    CHECK(count_mismatches(dw[l], want.dw[l], tolerance) == 0,
-          "%s dW%lld n=%lld depth=%lld: max error %g", name, static_cast<long long>(l),
-          static_cast<long long>(c.n), static_cast<long long>(s.layers()),
-          max_abs_error(dw[l], want.dw[l]));
-    CHECK(count_mismatches(db[l], want.db[l], tolerance) == 0, "%s db%lld n=%lld: max error %g",
-          name, static_cast<long long>(l), static_cast<long long>(c.n),
-          max_abs_error(db[l], want.db[l]));
-  }
+  CHECK(count_mismatches(grads, want.params, tolerance) == 0,
+        "%s grads n=%lld depth=%lld: max error %g", name, static_cast<long long>(c.n),
+        static_cast<long long>(s.layers()), max_abs_error(grads, want.params));
 
   // Without dx (x's gradient not wanted) the weight gradients are exactly the same.
-  std::vector<Matrix> dw2, db2;
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    dw2.emplace_back(s.members * w_sizes[l], NAN);
-    db2.emplace_back(s.members * b_sizes[l], NAN);
-    dw_out[l] = dw2[l].data();
-    db_out[l] = db2[l].data();
-  }
-  nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in,
-                                 inputs(net.w, w_sizes, s.members), nullptr, dw_out, db_out},
+  Matrix grads_without_dx(grads.size(), NAN);
+  nnreg::cpu::mlp_tanh_backward({s, dy_in, x_input(net), saved_in, params_input(net), nullptr,
+                                 grads_without_dx.data()},
                                 runner, kernels);
-  for (int64_t l = 0; l < s.layers(); ++l) {
-    CHECK(dw2[l] == dw[l] && db2[l] == db[l],
-          "%s layer %lld n=%lld: gradients differ without dx", name, static_cast<long long>(l),
-          static_cast<long long>(c.n));
-  }
+  CHECK(grads_without_dx == grads, "%s n=%lld: gradients differ without dx", name,
+        static_cast<long long>(c.n));
 }
 
 void matches_naive_loops() {

@@ -57,34 +57,23 @@ Dims dims(const Extents& e) { return Dims{e.data(), e.size()}; }
 void check_case(const Case& c, std::mt19937& rng) {
   const Network net = random_network(c.widths, c.members, c.n, c.shared_x, rng);
   const auto& s = net.shape;
-  const int64_t layers = s.layers();
   // The buffers' extents as XLA would pass them, with x broadcast when shared.
   const Extents x_dims{c.shared_x ? 1 : c.members, c.n, s.inputs()};
   const Extents y_dims{c.members, c.n, s.outputs()}, dx_dims{c.members, c.n, s.inputs()};
   const Extents saved_dims{c.members, s.row_blocks(), s.hidden_total(), kMlpRowBlock};
-  std::vector<Extents> w_dims, b_dims;
-  for (int64_t l = 0; l < layers; ++l) {
-    w_dims.push_back({c.members, s.widths[l], s.widths[l + 1]});
-    b_dims.push_back({c.members, s.widths[l + 1]});
-  }
-  std::vector<Dims> w_d, b_d;
-  for (int64_t l = 0; l < layers; ++l) {
-    w_d.push_back(dims(w_dims[l]));
-    b_d.push_back(dims(b_dims[l]));
-  }
+  const Extents params_dims{c.members, s.params_size()};
+  const nnreg::Widths widths{c.widths.data(), c.widths.size()};
 
   nnreg::MlpForwardBuffers forward;
   const Dims saved_d = dims(saved_dims);
-  const std::string problem = nnreg::check_mlp_forward(dims(x_dims), w_d, b_d, dims(y_dims),
-                                                       &saved_d, forward.shape, forward.operands);
+  const std::string problem = nnreg::check_mlp_forward(dims(x_dims), dims(params_dims), widths,
+                                                       dims(y_dims), &saved_d, forward.shape,
+                                                       forward.operands);
   CHECK(problem.empty(), "%s", problem.c_str());
   Matrix y(c.members * c.n * s.outputs(), NAN);
   Matrix saved(c.members * s.row_blocks() * s.hidden_total() * kMlpRowBlock, NAN);
   forward.x = net.x.data();
-  for (int64_t l = 0; l < layers; ++l) {
-    forward.w.push_back(net.w[l].data());
-    forward.b.push_back(net.b[l].data());
-  }
+  forward.params = net.params.data();
   forward.y = y.data();
   forward.activations = saved.data();
   EmulatedLauncher launcher;
@@ -101,25 +90,18 @@ void check_case(const Case& c, std::mt19937& rng) {
   nnreg::MlpBackwardBuffers backward;
   const Extents dy_dims = y_dims;
   const std::string backward_problem = nnreg::check_mlp_backward(
-      dims(dy_dims), dims(x_dims), dims(saved_dims), w_d, dims(dx_dims), w_d, b_d,
-      backward.shape, backward.operands);
+      dims(dy_dims), dims(x_dims), dims(saved_dims), dims(params_dims), widths, dims(dx_dims),
+      dims(params_dims), backward.shape, backward.operands);
   CHECK(backward_problem.empty(), "%s", backward_problem.c_str());
   const Matrix dy = random_matrix(c.members * c.n * s.outputs(), 1.0f, rng);
   Matrix dx(c.members * c.n * s.inputs(), NAN);
-  std::vector<Matrix> dw, db;
-  for (int64_t l = 0; l < layers; ++l) {
-    dw.emplace_back(net.w[l].size(), NAN);
-    db.emplace_back(net.b[l].size(), NAN);
-  }
+  Matrix grads(net.params.size(), NAN);
   backward.dy = dy.data();
   backward.x = net.x.data();
   backward.activations = saved.data();
+  backward.params = net.params.data();
   backward.dx = dx.data();
-  for (int64_t l = 0; l < layers; ++l) {
-    backward.w.push_back(net.w[l].data());
-    backward.dw.push_back(dw[l].data());
-    backward.db.push_back(db[l].data());
-  }
+  backward.grads = grads.data();
   Matrix scratch(cuda::mlp_backward_scratch_floats(backward.shape), NAN);
   const auto backward_status = cuda::plan_mlp_backward(launcher, backward, scratch.data());
   CHECK(backward_status.success(), "backward failed: %s", backward_status.message().c_str());
@@ -129,31 +111,18 @@ void check_case(const Case& c, std::mt19937& rng) {
   const double tolerance = 2e-5 * std::sqrt(static_cast<double>(std::max<int64_t>(c.n, 1)));
   CHECK(count_mismatches(dx, want.dx, tolerance) == 0, "dx n=%lld: max error %g",
         static_cast<long long>(c.n), max_abs_error(dx, want.dx));
-  for (int64_t l = 0; l < layers; ++l) {
-    CHECK(count_mismatches(dw[l], want.dw[l], tolerance) == 0 &&
-              count_mismatches(db[l], want.db[l], tolerance) == 0,
-          "layer %lld n=%lld: dW max error %g, db max error %g", static_cast<long long>(l),
-          static_cast<long long>(c.n), max_abs_error(dw[l], want.dw[l]),
-          max_abs_error(db[l], want.db[l]));
-  }
+  CHECK(count_mismatches(grads, want.params, tolerance) == 0, "grads n=%lld: max error %g",
+        static_cast<long long>(c.n), max_abs_error(grads, want.params));
 
   // Without dx (x's gradient not wanted) the weight gradients are exactly the same.
-  std::vector<Matrix> dw2, db2;
-  for (int64_t l = 0; l < layers; ++l) {
-    dw2.emplace_back(net.w[l].size(), NAN);
-    db2.emplace_back(net.b[l].size(), NAN);
-    backward.dw[l] = dw2[l].data();
-    backward.db[l] = db2[l].data();
-  }
+  Matrix grads_without_dx(grads.size(), NAN);
+  backward.grads = grads_without_dx.data();
   backward.dx = nullptr;
   const auto no_dx_status = cuda::plan_mlp_backward(launcher, backward, scratch.data());
   CHECK(no_dx_status.success(), "backward without dx failed: %s",
         no_dx_status.message().c_str());
-  for (int64_t l = 0; l < layers; ++l) {
-    CHECK(dw2[l] == dw[l] && db2[l] == db[l],
-          "layer %lld n=%lld: gradients differ without dx", static_cast<long long>(l),
-          static_cast<long long>(c.n));
-  }
+  CHECK(grads_without_dx == grads, "n=%lld: gradients differ without dx",
+        static_cast<long long>(c.n));
 }
 
 void matches_naive_loops() {

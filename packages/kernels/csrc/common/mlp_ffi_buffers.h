@@ -1,7 +1,8 @@
-// The buffers of mlp_tanh's FFI calls, shared by the CPU and CUDA handlers. The layer count
-// arrives as the attribute `layers`; operands are variadic:
-//   forward:  x, W_0 .. W_{L-1}, b_0 .. b_{L-1} -> y [, activations]
-//   backward: dy, x, activations, W_0 .. W_{L-1} -> dx, dW_0 .. dW_{L-1}, db_0 .. db_{L-1}
+// The buffers of mlp_tanh's FFI calls, shared by the CPU and CUDA handlers. The attribute
+// `widths` (k_0 .. k_L) gives the network; each member's parameters are one packed block
+// (MlpShape::layer_at says where each layer's [W_l; b_l] starts):
+//   forward:  x, params -> y [, activations]
+//   backward: dy, x, activations, params -> dx, grads (packed as params)
 // The backward's attribute `input_gradient` (0 or 1) says whether dx is wanted: with 0 its
 // buffer is decoded as null and the kernels leave it unwritten.
 #pragma once
@@ -9,7 +10,6 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "common/mlp_shape.h"
 #include "xla/ffi/api/ffi.h"
@@ -22,10 +22,9 @@ struct MlpForwardBuffers {
   MlpShape shape;
   MlpOperands operands;
   const float* x = nullptr;
-  std::vector<const float*> w, b;
+  const float* params = nullptr;
   float* y = nullptr;
   float* activations = nullptr;  // null when the call saves none
-  std::vector<Dims> w_dims, b_dims;
 };
 
 struct MlpBackwardBuffers {
@@ -34,10 +33,9 @@ struct MlpBackwardBuffers {
   const float* dy = nullptr;
   const float* x = nullptr;
   const float* activations = nullptr;
-  std::vector<const float*> w;
+  const float* params = nullptr;
   float* dx = nullptr;
-  std::vector<float*> dw, db;
-  std::vector<Dims> w_dims, dw_dims, db_dims;
+  float* grads = nullptr;
 };
 
 namespace mlp_ffi_detail {
@@ -63,14 +61,6 @@ xla::ffi::Error decode(const Remaining& remaining, size_t index, Pointer& data, 
   return xla::ffi::Error::Success();
 }
 
-inline xla::ffi::Error check_layers(int64_t layers) {
-  if (layers < 1 || layers > kMlpMaxLayers) {
-    return invalid("mlp_tanh: layers=" + std::to_string(layers) + " outside 1.." +
-                   std::to_string(kMlpMaxLayers));
-  }
-  return xla::ffi::Error::Success();
-}
-
 }  // namespace mlp_ffi_detail
 
 #define NNREG_RETURN_IF_FAILED(expression)                    \
@@ -81,72 +71,51 @@ inline xla::ffi::Error check_layers(int64_t layers) {
   } while (0)
 
 inline xla::ffi::Error decode_mlp_forward(const xla::ffi::RemainingArgs& args,
-                                          const xla::ffi::RemainingRets& rets, int64_t layers,
+                                          const xla::ffi::RemainingRets& rets,
+                                          xla::ffi::Span<const int64_t> widths,
                                           MlpForwardBuffers& out) {
   using namespace mlp_ffi_detail;
-  NNREG_RETURN_IF_FAILED(check_layers(layers));
-  const size_t count = static_cast<size_t>(layers);
-  if (args.size() != 1 + 2 * count || (rets.size() != 1 && rets.size() != 2)) {
+  if (args.size() != 2 || (rets.size() != 1 && rets.size() != 2)) {
     return invalid("mlp_tanh forward: " + std::to_string(args.size()) + " operands and " +
-                   std::to_string(rets.size()) + " results for " + std::to_string(layers) +
-                   " layers");
+                   std::to_string(rets.size()) + " results; expected x, params -> y [, " +
+                   "activations]");
   }
-  Dims x{}, y{}, activations{};
-  std::vector<Dims>& w = out.w_dims;
-  std::vector<Dims>& b = out.b_dims;
-  w.assign(count, Dims{});
-  b.assign(count, Dims{});
-  out.w.assign(count, nullptr);
-  out.b.assign(count, nullptr);
+  Dims x{}, params{}, y{}, activations{};
   out.activations = nullptr;
   NNREG_RETURN_IF_FAILED(decode(args, 0, out.x, x));
-  for (size_t l = 0; l < count; ++l) {
-    NNREG_RETURN_IF_FAILED(decode(args, 1 + l, out.w[l], w[l]));
-    NNREG_RETURN_IF_FAILED(decode(args, 1 + count + l, out.b[l], b[l]));
-  }
+  NNREG_RETURN_IF_FAILED(decode(args, 1, out.params, params));
   NNREG_RETURN_IF_FAILED(decode(rets, 0, out.y, y));
   if (rets.size() == 2) NNREG_RETURN_IF_FAILED(decode(rets, 1, out.activations, activations));
   const Dims* saved = out.activations ? &activations : nullptr;
-  const std::string problem = check_mlp_forward(x, w, b, y, saved, out.shape, out.operands);
+  const std::string problem = check_mlp_forward(x, params, Widths{widths.begin(), widths.size()},
+                                                y, saved, out.shape, out.operands);
   return problem.empty() ? xla::ffi::Error::Success() : invalid(problem);
 }
 
 inline xla::ffi::Error decode_mlp_backward(const xla::ffi::RemainingArgs& args,
-                                           const xla::ffi::RemainingRets& rets, int64_t layers,
+                                           const xla::ffi::RemainingRets& rets,
+                                           xla::ffi::Span<const int64_t> widths,
                                            int64_t input_gradient, MlpBackwardBuffers& out) {
   using namespace mlp_ffi_detail;
-  NNREG_RETURN_IF_FAILED(check_layers(layers));
-  const size_t count = static_cast<size_t>(layers);
-  if (args.size() != 3 + count || rets.size() != 1 + 2 * count) {
+  if (args.size() != 4 || rets.size() != 2) {
     return invalid("mlp_tanh backward: " + std::to_string(args.size()) + " operands and " +
-                   std::to_string(rets.size()) + " results for " + std::to_string(layers) +
-                   " layers");
-  }
-  Dims dy{}, x{}, activations{}, dx{};
-  std::vector<Dims>& w = out.w_dims;
-  std::vector<Dims>& dw = out.dw_dims;
-  std::vector<Dims>& db = out.db_dims;
-  w.assign(count, Dims{});
-  dw.assign(count, Dims{});
-  db.assign(count, Dims{});
-  out.w.assign(count, nullptr);
-  out.dw.assign(count, nullptr);
-  out.db.assign(count, nullptr);
-  NNREG_RETURN_IF_FAILED(decode(args, 0, out.dy, dy));
-  NNREG_RETURN_IF_FAILED(decode(args, 1, out.x, x));
-  NNREG_RETURN_IF_FAILED(decode(args, 2, out.activations, activations));
-  NNREG_RETURN_IF_FAILED(decode(rets, 0, out.dx, dx));
-  for (size_t l = 0; l < count; ++l) {
-    NNREG_RETURN_IF_FAILED(decode(args, 3 + l, out.w[l], w[l]));
-    NNREG_RETURN_IF_FAILED(decode(rets, 1 + l, out.dw[l], dw[l]));
-    NNREG_RETURN_IF_FAILED(decode(rets, 1 + count + l, out.db[l], db[l]));
+                   std::to_string(rets.size()) + " results; expected dy, x, activations, " +
+                   "params -> dx, grads");
   }
   if (input_gradient != 0 && input_gradient != 1) {
     return invalid("mlp_tanh backward: input_gradient=" + std::to_string(input_gradient) +
                    " is neither 0 nor 1");
   }
+  Dims dy{}, x{}, activations{}, params{}, dx{}, grads{};
+  NNREG_RETURN_IF_FAILED(decode(args, 0, out.dy, dy));
+  NNREG_RETURN_IF_FAILED(decode(args, 1, out.x, x));
+  NNREG_RETURN_IF_FAILED(decode(args, 2, out.activations, activations));
+  NNREG_RETURN_IF_FAILED(decode(args, 3, out.params, params));
+  NNREG_RETURN_IF_FAILED(decode(rets, 0, out.dx, dx));
+  NNREG_RETURN_IF_FAILED(decode(rets, 1, out.grads, grads));
   const std::string problem =
-      check_mlp_backward(dy, x, activations, w, dx, dw, db, out.shape, out.operands);
+      check_mlp_backward(dy, x, activations, params, Widths{widths.begin(), widths.size()}, dx,
+                         grads, out.shape, out.operands);
   if (!input_gradient) out.dx = nullptr;
   return problem.empty() ? xla::ffi::Error::Success() : invalid(problem);
 }

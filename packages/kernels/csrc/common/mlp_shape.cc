@@ -18,39 +18,35 @@ std::string describe(const std::string& name, Dims dims) {
   return text + ")";
 }
 
-// Collects the buffers of one call so that any failure names them. This runs on every
-// kernel call, so it allocates nothing and names are spelled out only when a check fails.
+// Collects the widths and buffers of one call so that any failure names them. This runs on
+// every kernel call, so it allocates nothing and names are spelled out only when a check
+// fails.
 class Checker {
  public:
-  explicit Checker(const char* pass) : pass_(pass) {}
+  Checker(const char* pass, Widths widths) : pass_(pass), widths_(widths) {}
 
-  // The buffer `name` (followed by `index` when it is not negative) has extents `dims`.
-  void add(const char* name, Dims dims, int64_t index = -1) {
-    if (count_ < kNamed) buffers_[count_] = {name, index, dims};
+  void add(const char* name, Dims dims) {
+    if (count_ < kNamed) buffers_[count_] = {name, dims};
     ++count_;
   }
 
   std::string fail(const std::string& why) const {
-    std::string text = std::string("mlp_tanh ") + pass_ + ": " + why + " in ";
-    for (size_t i = 0; i < std::min(count_, kNamed); ++i) {
-      const Named& buffer = buffers_[i];
-      const std::string name =
-          buffer.name + (buffer.index < 0 ? std::string() : std::to_string(buffer.index));
-      text += (i ? ", " : "") + describe(name, buffer.dims);
+    std::string text = std::string("mlp_tanh ") + pass_ + ": " + why + " in " +
+                       describe("widths", Dims{widths_.data, widths_.count});
+    for (size_t i = 0; i < count_; ++i) {
+      text += ", " + describe(buffers_[i].name, buffers_[i].dims);
     }
-    if (count_ > kNamed) text += " and " + std::to_string(count_ - kNamed) + " more";
     return text;
   }
 
  private:
   struct Named {
     const char* name;
-    int64_t index;
     Dims dims;
   };
-  // Every buffer of a call within the layer limit: a backward's 4 plus 3 per layer.
-  static constexpr size_t kNamed = 4 + 3 * kMlpMaxLayers;
+  static constexpr size_t kNamed = 6;  // a backward's buffers
   const char* pass_;
+  Widths widths_;
   Named buffers_[kNamed] = {};
   size_t count_ = 0;
 };
@@ -77,29 +73,18 @@ int64_t product(const Values& values) {
   return result;
 }
 
-// Reads the widths from the weights and checks that consecutive layers chain.
-std::string read_widths(const std::vector<Dims>& w, size_t batch_rank, const Checker& checker,
-                        MlpShape& shape) {
-  if (w.empty()) return checker.fail("no layers");
-  if (static_cast<int64_t>(w.size()) > kMlpMaxLayers) {
+// Reads the widths from the attribute: 1..kMlpMaxLayers layers, each width in 1..kMlpMaxWidth.
+std::string read_widths(Widths widths, const Checker& checker, MlpShape& shape) {
+  if (widths.count < 2) return checker.fail("no layers");
+  if (static_cast<int64_t>(widths.count) - 1 > kMlpMaxLayers) {
     return checker.fail("more than " + std::to_string(kMlpMaxLayers) + " layers");
   }
-  shape.widths.clear();
-  shape.widths.reserve(w.size() + 1);
-  for (size_t l = 0; l < w.size(); ++l) {
-    if (w[l].rank != batch_rank + 2) return checker.fail("W" + std::to_string(l) + " rank");
-    const int64_t fan_in = w[l].data[batch_rank], fan_out = w[l].data[batch_rank + 1];
-    if (l == 0) shape.widths.push_back(fan_in);
-    if (fan_in != shape.widths.back()) {
-      return checker.fail("layer " + std::to_string(l) + " does not chain");
-    }
-    shape.widths.push_back(fan_out);
-  }
-  for (int64_t width : shape.widths) {
-    if (width < 1 || width > kMlpMaxWidth) {
+  for (size_t i = 0; i < widths.count; ++i) {
+    if (widths.data[i] < 1 || widths.data[i] > kMlpMaxWidth) {
       return checker.fail("widths must lie in 1.." + std::to_string(kMlpMaxWidth));
     }
   }
+  shape.widths.assign(widths.data, widths.data + widths.count);
   return "";
 }
 
@@ -163,28 +148,24 @@ int64_t MlpShape::hidden_total() const {
   return total;
 }
 
-std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vector<Dims>& b,
-                              Dims y, const Dims* activations, MlpShape& shape,
-                              MlpOperands& operands) {
-  Checker checker("forward");
+int64_t MlpShape::layer_at(int64_t l) const {
+  int64_t at = 0;
+  for (int64_t i = 0; i < l; ++i) at += (widths[i] + 1) * widths[i + 1];
+  return at;
+}
+
+std::string check_mlp_forward(Dims x, Dims params, Widths widths, Dims y, const Dims* activations,
+                              MlpShape& shape, MlpOperands& operands) {
+  Checker checker("forward", widths);
   checker.add("x", x);
-  for (size_t l = 0; l < w.size(); ++l) checker.add("W", w[l], l);
-  for (size_t l = 0; l < b.size(); ++l) checker.add("b", b[l], l);
+  checker.add("params", params);
   checker.add("y", y);
   if (activations) checker.add("activations", *activations);
   if (auto problem = read_rows(y, checker, shape); !problem.empty()) return problem;
-  if (auto problem = read_widths(w, shape.batch_dims.size(), checker, shape); !problem.empty()) {
-    return problem;
-  }
-  if (b.size() != w.size()) return checker.fail("one bias per layer expected");
-  const int64_t layers = shape.layers();
-  operands.w.resize(layers);
-  operands.b.resize(layers);
-  for (int64_t l = 0; l < layers; ++l) {
-    if (!input(w[l], {shape.widths[l], shape.widths[l + 1]}, shape, operands.w[l]) ||
-        !input(b[l], {shape.widths[l + 1]}, shape, operands.b[l])) {
-      return checker.fail("layer " + std::to_string(l) + " does not match the outputs");
-    }
+  if (auto problem = read_widths(widths, checker, shape); !problem.empty()) return problem;
+  if (!input(params, {shape.params_size()}, shape, operands.params)) {
+    return checker.fail("params do not hold " + std::to_string(shape.params_size()) +
+                        " values a member");
   }
   if (!input(x, {shape.n, shape.inputs()}, shape, operands.x)) {
     return checker.fail("x does not match");
@@ -197,33 +178,21 @@ std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vec
   return "";
 }
 
-std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vector<Dims>& w,
-                               Dims dx, const std::vector<Dims>& dw,
-                               const std::vector<Dims>& db, MlpShape& shape,
-                               MlpOperands& operands) {
-  Checker checker("backward");
+std::string check_mlp_backward(Dims dy, Dims x, Dims activations, Dims params, Widths widths,
+                               Dims dx, Dims grads, MlpShape& shape, MlpOperands& operands) {
+  Checker checker("backward", widths);
   checker.add("dy", dy);
   checker.add("x", x);
   checker.add("activations", activations);
-  for (size_t l = 0; l < w.size(); ++l) checker.add("W", w[l], l);
+  checker.add("params", params);
   checker.add("dx", dx);
-  for (size_t l = 0; l < dw.size(); ++l) checker.add("dW", dw[l], l);
-  for (size_t l = 0; l < db.size(); ++l) checker.add("db", db[l], l);
+  checker.add("grads", grads);
   if (auto problem = read_rows(dx, checker, shape); !problem.empty()) return problem;
-  if (auto problem = read_widths(w, shape.batch_dims.size(), checker, shape); !problem.empty()) {
-    return problem;
-  }
-  const int64_t layers = shape.layers();
-  if (static_cast<int64_t>(dw.size()) != layers || static_cast<int64_t>(db.size()) != layers) {
-    return checker.fail("one dW and db per layer expected");
-  }
-  operands.w.resize(layers);
-  for (int64_t l = 0; l < layers; ++l) {
-    const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
-    if (!input(w[l], {fan_in, fan_out}, shape, operands.w[l]) ||
-        !output(dw[l], {fan_in, fan_out}, shape) || !output(db[l], {fan_out}, shape)) {
-      return checker.fail("layer " + std::to_string(l) + " does not match the outputs");
-    }
+  if (auto problem = read_widths(widths, checker, shape); !problem.empty()) return problem;
+  if (!input(params, {shape.params_size()}, shape, operands.params) ||
+      !output(grads, {shape.params_size()}, shape)) {
+    return checker.fail("params or grads do not hold " + std::to_string(shape.params_size()) +
+                        " values a member");
   }
   if (!output(dx, {shape.n, shape.inputs()}, shape) ||
       !input(x, {shape.n, shape.inputs()}, shape, operands.x) ||

@@ -53,28 +53,38 @@ struct MlpShape {
   // Hidden units over all layers, and the blocks of rows of the saved activations.
   int64_t hidden_total() const;
   int64_t row_blocks() const { return (n + kMlpRowBlock - 1) / kMlpRowBlock; }
+  // A member's parameters are one packed block: for each layer l, W_l (k_l × k_{l+1},
+  // row-major) then b_l (k_{l+1}), that is [W_l; b_l] as (k_l + 1) × k_{l+1} rows. This is
+  // the order in which nnreg's list of {"W", "b"} flattens, so a caller that keeps its
+  // parameters flat passes them without a copy, and the gradients come back the same way.
+  // layer_at(l) is where layer l starts in the block, layer_at(layers()) its size.
+  int64_t layer_at(int64_t l) const;
+  int64_t params_size() const { return layer_at(layers()); }
+};
+
+// The `widths` attribute: k_0 .. k_L.
+struct Widths {
+  const int64_t* data;
+  size_t count;
 };
 
 // The operands' member indices, in the order they were checked.
 struct MlpOperands {
-  MemberIndex x, dy, activations;
-  std::vector<MemberIndex> w, b;
+  MemberIndex x, dy, activations, params;
 };
 
-// Forward: x (..., n, k0), W_l (..., k_l, k_{l+1}), b_l (..., k_{l+1}) -> y (..., n, k_L) and,
-// when `activations` is given, the hidden activations (..., row_blocks, hidden_total,
-// kMlpRowBlock), padding rows included. Returns "" and
-// fills `shape` and `operands` when the buffers are consistent and within the limits, else a
-// message naming every shape.
-std::string check_mlp_forward(Dims x, const std::vector<Dims>& w, const std::vector<Dims>& b,
-                              Dims y, const Dims* activations, MlpShape& shape,
-                              MlpOperands& operands);
+// Forward: x (..., n, k0) and the packed parameters (..., params_size) of networks with
+// `widths` -> y (..., n, k_L) and, when `activations` is given, the hidden activations
+// (..., row_blocks, hidden_total, kMlpRowBlock), padding rows included. Returns "" and fills
+// `shape` and `operands` when the buffers are consistent and within the limits, else a
+// message naming the widths and every shape.
+std::string check_mlp_forward(Dims x, Dims params, Widths widths, Dims y, const Dims* activations,
+                              MlpShape& shape, MlpOperands& operands);
 
-// Backward: dy (..., n, k_L), x, the activations and W_l as above -> dx shaped as x, dW_l and
-// db_l shaped as W_l and b_l, all with the full batch dimensions of dy.
-std::string check_mlp_backward(Dims dy, Dims x, Dims activations, const std::vector<Dims>& w,
-                               Dims dx, const std::vector<Dims>& dw,
-                               const std::vector<Dims>& db, MlpShape& shape,
-                               MlpOperands& operands);
+// Backward: dy (..., n, k_L), x, the activations and the parameters as above -> dx shaped as
+// x and the parameters' gradients packed as they are, both with the full batch dimensions of
+// dy.
+std::string check_mlp_backward(Dims dy, Dims x, Dims activations, Dims params, Widths widths,
+                               Dims dx, Dims grads, MlpShape& shape, MlpOperands& operands);
 
 }  // namespace nnreg

@@ -50,32 +50,18 @@ ffi::Error backward(ffi::ThreadPool pool, F32Buffer dy, F32Buffer y, F32Buffer x
   });
 }
 
-// inputs[i] = {data[i], indices[i]}, in place.
-void assign_member_inputs(const std::vector<const float*>& data,
-                          const std::vector<MemberIndex>& indices,
-                          std::vector<MemberInput>& inputs) {
-  inputs.resize(data.size());
-  for (size_t i = 0; i < data.size(); ++i) {
-    inputs[i].data = data[i];
-    inputs[i].index = indices[i];
-  }
-}
-
 // The mlp handlers decode into per-thread buffers and arguments, reused from call to call: a
 // call then allocates nothing (fresh ones made ~20 heap allocations a call, which under
 // vmap grow with the batch dimensions). A call runs to completion on its thread before the
 // thread handles another, and kernel tasks on other threads only read these.
 ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
-                       int64_t layers) {
+                       ffi::Span<const int64_t> widths) {
   thread_local MlpForwardBuffers buffers;
   thread_local MlpForwardArgs kernel_args;
-  if (auto error = decode_mlp_forward(args, rets, layers, buffers); error.failure()) return error;
-  const MlpOperands& operands = buffers.operands;
+  if (auto error = decode_mlp_forward(args, rets, widths, buffers); error.failure()) return error;
   kernel_args.shape = buffers.shape;
-  kernel_args.x.data = buffers.x;
-  kernel_args.x.index = operands.x;
-  assign_member_inputs(buffers.w, operands.w, kernel_args.w);
-  assign_member_inputs(buffers.b, operands.b, kernel_args.b);
+  kernel_args.x = {buffers.x, buffers.operands.x};
+  kernel_args.params = {buffers.params, buffers.operands.params};
   kernel_args.y = buffers.y;
   kernel_args.activations = buffers.activations;
   return guarded(
@@ -83,25 +69,21 @@ ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::Remai
 }
 
 ffi::Error mlp_backward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::RemainingRets rets,
-                        int64_t layers, int64_t input_gradient) {
+                        ffi::Span<const int64_t> widths, int64_t input_gradient) {
   thread_local MlpBackwardBuffers buffers;
   thread_local MlpBackwardArgs kernel_args;
-  if (auto error = decode_mlp_backward(args, rets, layers, input_gradient, buffers);
+  if (auto error = decode_mlp_backward(args, rets, widths, input_gradient, buffers);
       error.failure()) {
     return error;
   }
   const MlpOperands& operands = buffers.operands;
   kernel_args.shape = buffers.shape;
-  kernel_args.x.data = buffers.x;
-  kernel_args.x.index = operands.x;
-  kernel_args.activations.data = buffers.activations;
-  kernel_args.activations.index = operands.activations;
-  kernel_args.dy.data = buffers.dy;
-  kernel_args.dy.index = operands.dy;
-  assign_member_inputs(buffers.w, operands.w, kernel_args.w);
+  kernel_args.x = {buffers.x, operands.x};
+  kernel_args.activations = {buffers.activations, operands.activations};
+  kernel_args.dy = {buffers.dy, operands.dy};
+  kernel_args.params = {buffers.params, operands.params};
   kernel_args.dx = buffers.dx;
-  kernel_args.dw = buffers.dw;
-  kernel_args.db = buffers.db;
+  kernel_args.grads = buffers.grads;
   return guarded(
       [&] { mlp_tanh_backward(kernel_args, ClaimingRunner<ffi::ThreadPool>(pool)); });
 }
@@ -122,12 +104,12 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhForwardCpu, nnreg::cpu::mlp_forward,
                                   .Ctx<ffi::ThreadPool>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers"));
+                                  .Attr<ffi::Span<const int64_t>>("widths"));
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCpu, nnreg::cpu::mlp_backward,
                               ffi::Ffi::Bind()
                                   .Ctx<ffi::ThreadPool>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers")
+                                  .Attr<ffi::Span<const int64_t>>("widths")
                                   .Attr<int64_t>("input_gradient"));

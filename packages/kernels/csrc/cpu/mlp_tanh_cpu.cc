@@ -40,26 +40,6 @@ RowParts row_parts(const MlpShape& shape, int64_t pass_work_per_row, int64_t con
   return {ceil_div(tiles, tiles_each), tiles_each * kMlpTileRows};
 }
 
-int64_t grads_size(const MlpShape& shape) {
-  int64_t size = 0;
-  for (int64_t l = 0; l < shape.layers(); ++l) {
-    size += (shape.widths[l] + 1) * shape.widths[l + 1];
-  }
-  return size;
-}
-
-// Copies packed [dW_l; db_l] blocks into the per-layer outputs of one member.
-void unpack_grads(const MlpBackwardArgs& args, int64_t member, const float* grads) {
-  const MlpShape& shape = args.shape;
-  for (int64_t l = 0; l < shape.layers(); ++l) {
-    const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
-    std::copy(grads, grads + fan_in * fan_out, args.dw[l] + member * fan_in * fan_out);
-    std::copy(grads + fan_in * fan_out, grads + (fan_in + 1) * fan_out,
-              args.db[l] + member * fan_out);
-    grads += (fan_in + 1) * fan_out;
-  }
-}
-
 }  // namespace
 
 void mlp_tanh_forward(const MlpForwardArgs& args, const TaskRunner& runner,
@@ -78,29 +58,34 @@ void mlp_tanh_backward(const MlpBackwardArgs& args, const TaskRunner& runner,
   const MlpShape& shape = args.shape;
   if (shape.members == 0) return;
   const RowParts parts = row_parts(shape, 2 * work_per_row(shape), runner.concurrency());
-  const int64_t size = grads_size(shape);
-  // Each task sums its rows' gradients into its own slot (overwriting it); the slots of a
-  // member are added in a fixed order, so results never depend on scheduling. Up to
-  // kKeptSlotFloats they are the calling thread's, reused from call to call; a larger call
-  // (thousands of wide members) allocates its own rather than keep that memory per thread.
+  const int64_t size = shape.params_size();
+  // Each task sums its rows' gradients into its own slot (overwriting it): a member's first
+  // part into the member's output, the others into scratch, added in a fixed order, so
+  // results never depend on scheduling. Up to kKeptSlotFloats the scratch is the calling
+  // thread's, reused from call to call; a larger call (thousands of wide members) allocates
+  // its own rather than keep that memory per thread.
   constexpr size_t kKeptSlotFloats = size_t{1} << 18;
-  const size_t needed = static_cast<size_t>(shape.members * parts.count * size);
+  const size_t needed = static_cast<size_t>(shape.members * (parts.count - 1) * size);
   thread_local std::vector<float> kept_slots;
   std::vector<float> own_slots;
   std::vector<float>& slots = needed <= kKeptSlotFloats ? kept_slots : own_slots;
   if (slots.size() < needed) slots.resize(needed);
+  auto slot = [&](int64_t member, int64_t part) {
+    return part == 0 ? args.grads + member * size
+                     : slots.data() + (member * (parts.count - 1) + part - 1) * size;
+  };
   runner.run(shape.members * parts.count, [&](int64_t task) {
-    const int64_t member = task / parts.count, begin = task % parts.count * parts.rows_each;
+    const int64_t member = task / parts.count, part = task % parts.count;
+    const int64_t begin = part * parts.rows_each;
     kernels.backward_rows(args, member, std::min(shape.n, begin),
-                          std::min(shape.n, begin + parts.rows_each), slots.data() + task * size);
+                          std::min(shape.n, begin + parts.rows_each), slot(member, part));
   });
   for (int64_t member = 0; member < shape.members; ++member) {
-    float* first = slots.data() + member * parts.count * size;
+    float* sum = slot(member, 0);
     for (int64_t part = 1; part < parts.count; ++part) {
-      const float* slot = first + part * size;
-      for (int64_t i = 0; i < size; ++i) first[i] += slot[i];
+      const float* added = slot(member, part);
+      for (int64_t i = 0; i < size; ++i) sum[i] += added[i];
     }
-    unpack_grads(args, member, first);
   }
 }
 

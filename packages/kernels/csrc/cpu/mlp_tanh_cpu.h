@@ -21,29 +21,27 @@ struct MemberInput {
   const float* of(int64_t member) const { return data + index.offset(member); }
 };
 
-// Row-major x (n, k0) -> y (n, kL); `activations`, when not null, receives the hidden layers'
-// outputs for the backward pass, (row_blocks, hidden_total, kMlpRowBlock) per member.
+// Row-major x (n, k0) and each member's packed parameters (MlpShape::layer_at) -> y (n, kL);
+// `activations`, when not null, receives the hidden layers' outputs for the backward pass,
+// (row_blocks, hidden_total, kMlpRowBlock) per member.
 struct MlpForwardArgs {
   MlpShape shape;
-  MemberInput x;
-  std::vector<MemberInput> w, b;
+  MemberInput x, params;
   float* y;
   float* activations;
 };
 
-// From dy (n, kL) and the forward's activations: dx (n, k0), dW_l and db_l of every layer.
-// Outputs hold one block per member; a null dx is not computed.
+// From dy (n, kL) and the forward's activations: dx (n, k0) and the parameters' gradients,
+// packed as the parameters are. Outputs hold one block per member; a null dx is not computed.
 struct MlpBackwardArgs {
   MlpShape shape;
-  MemberInput dy, x, activations;
-  std::vector<MemberInput> w;
+  MemberInput dy, x, activations, params;
   float* dx;
-  std::vector<float*> dw, db;
+  float* grads;
 };
 
 // One instruction-set variant: runs rows [begin, end) of one member. The backward call
-// overwrites `grads` with those rows' [dW_l; db_l] for every layer, packed one after the
-// other ((k_l + 1) × k_{l+1} floats each).
+// overwrites `grads` with those rows' gradients, packed as the parameters.
 struct MlpKernelSet {
   const char* name;
   void (*forward_rows)(const MlpForwardArgs& args, int64_t member, int64_t begin, int64_t end);

@@ -248,13 +248,15 @@ struct ForwardTile {
     const MlpShape& shape = args.shape;
     const int64_t layers = shape.layers();
     const float* in = buffers.input(0);
+    const float* params = args.params.of(member);
     load_rows(args.x.of(member) + row * shape.inputs(), shape.inputs(), count, buffers.input(0));
     for (int64_t l = 0; l < layers; ++l) {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
       const bool hidden = l + 1 < layers;
       float* out = hidden && block ? block : buffers.input(l + 1);
-      product<L, V, Epilogue::kNone>(args.w[l].of(member), 1, fan_out, args.b[l].of(member),
-                                     fan_out, fan_in, in, nullptr, out);
+      const float* w = params + shape.layer_at(l);
+      product<L, V, Epilogue::kNone>(w, 1, fan_out, w + fan_in * fan_out, fan_out, fan_in, in,
+                                     nullptr, out);
       if (hidden) tanh_features<L, V>(out, fan_out);
       if (hidden && block) {
         // Rows past the quarters computed are zero in the saved block, as a residual that
@@ -436,7 +438,7 @@ struct BackwardTile {
       weight_grad_tile<L, V>(input, fan_in, grad, fan_out, lanes + buffers.lanes_at[l]);
       // The input's gradient: next[i][t] = sum over j of W[i][j] grad[j][t], for a hidden
       // layer's input times tanh's derivative.
-      const float* w = args.w[l].of(member);
+      const float* w = args.params.of(member) + shape.layer_at(l);
       if (l == 0) {
         if (args.dx != nullptr) {  // null: x's gradient is not wanted
           product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr,

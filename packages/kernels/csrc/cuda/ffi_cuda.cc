@@ -50,17 +50,17 @@ ffi::Error backward(cudaStream_t stream, ffi::ScratchAllocator scratch, F32Buffe
 }
 
 ffi::Error mlp_forward(cudaStream_t stream, ffi::RemainingArgs args, ffi::RemainingRets rets,
-                       int64_t layers) {
+                       ffi::Span<const int64_t> widths) {
   MlpForwardBuffers buffers;
-  if (auto error = decode_mlp_forward(args, rets, layers, buffers); error.failure()) return error;
+  if (auto error = decode_mlp_forward(args, rets, widths, buffers); error.failure()) return error;
   return launch_mlp_forward(stream, buffers);
 }
 
 ffi::Error mlp_backward(cudaStream_t stream, ffi::ScratchAllocator scratch,
-                        ffi::RemainingArgs args, ffi::RemainingRets rets, int64_t layers,
-                        int64_t input_gradient) {
+                        ffi::RemainingArgs args, ffi::RemainingRets rets,
+                        ffi::Span<const int64_t> widths, int64_t input_gradient) {
   MlpBackwardBuffers buffers;
-  if (auto error = decode_mlp_backward(args, rets, layers, input_gradient, buffers);
+  if (auto error = decode_mlp_backward(args, rets, widths, input_gradient, buffers);
       error.failure()) {
     return error;
   }
@@ -95,7 +95,7 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhForwardCuda, nnreg::cuda::mlp_forward,
                                   .Ctx<nnreg::cuda::Stream>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers"));
+                                  .Attr<ffi::Span<const int64_t>>("widths"));
 
 XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCuda, nnreg::cuda::mlp_backward,
                               ffi::Ffi::Bind()
@@ -103,5 +103,5 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(NnregMlpTanhBackwardCuda, nnreg::cuda::mlp_backwar
                                   .Ctx<ffi::ScratchAllocator>()
                                   .RemainingArgs()
                                   .RemainingRets()
-                                  .Attr<int64_t>("layers")
+                                  .Attr<ffi::Span<const int64_t>>("widths")
                                   .Attr<int64_t>("input_gradient"));

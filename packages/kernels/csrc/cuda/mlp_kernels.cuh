@@ -40,22 +40,18 @@ struct MlpParams {
   int64_t n, members, row_blocks;
   const float* x;
   MemberOffsets x_at;
-  const float* w[kMlpMaxLayers];
-  MemberOffsets w_at[kMlpMaxLayers];
-  const float* b[kMlpMaxLayers];  // forward only
-  MemberOffsets b_at[kMlpMaxLayers];
+  const float* params;  // packed per member: layer l's [W_l; b_l] at layer_at[l]
+  MemberOffsets params_at;
+  int64_t layer_at[kMlpMaxLayers + 1];  // layer_at[layers]: a member's parameter count
   float* y;  // forward
   float* saved;  // forward: activations to write (may be null); backward: to read
   MemberOffsets saved_at;
   const float* dy;  // backward
   MemberOffsets dy_at;
   float* dx;  // backward: null when x's gradient is not wanted
-  float* dw[kMlpMaxLayers];
-  float* db[kMlpMaxLayers];
-  float* partials;  // backward: [member][slot][packed dW_l, db_l]
+  float* grads;     // backward: packed as params, one block per member
+  float* partials;  // backward: [member][slot][packed as params]
   int slots;        // blocks per member in the backward, each summing a stride of row blocks
-  int64_t grads_size;
-  int64_t grads_at[kMlpMaxLayers + 1];
 };
 
 // Forward: grid (row blocks, members, 1); grid.y strides over members beyond its limit.
@@ -77,8 +73,8 @@ __global__ void mlp_forward_kernel(const MlpParams p) {
     int in = 0;
     for (int l = 0; l < p.layers; ++l) {
       const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
-      const float* w = p.w[l] + p.w_at[l].of(member);
-      const float* bias = p.b[l] + p.b_at[l].of(member);
+      const float* w = p.params + p.params_at.of(member) + p.layer_at[l];
+      const float* bias = w + fan_in * fan_out;
       __syncthreads();  // the previous layer is done with `weights`
       for (int e = t; e < fan_in * fan_out; e += kMlpThreads) weights[e] = w[e];
       __syncthreads();
@@ -110,8 +106,9 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
   __shared__ float tiles[2][kMlpWidth][kMlpThreads];  // a layer's input, and its gradient
   const int t = static_cast<int>(threadIdx.x);
   for (int64_t member = blockIdx.y; member < p.members; member += gridDim.y) {
-    float* partial = p.partials + (member * p.slots + blockIdx.x) * p.grads_size;
-    for (int64_t e = t; e < p.grads_size; e += kMlpThreads) partial[e] = 0.0f;
+    const int64_t size = p.layer_at[p.layers];
+    float* partial = p.partials + (member * p.slots + blockIdx.x) * size;
+    for (int64_t e = t; e < size; e += kMlpThreads) partial[e] = 0.0f;
     const float* x = p.x + p.x_at.of(member);
     const float* dy = p.dy + p.dy_at.of(member);
     for (int64_t block = blockIdx.x; block < p.row_blocks; block += p.slots) {
@@ -129,7 +126,7 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
       for (int l = p.layers - 1; l >= 0; --l) {
         const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
         const int input = 1 - grad;
-        const float* w = p.w[l] + p.w_at[l].of(member);
+        const float* w = p.params + p.params_at.of(member) + p.layer_at[l];
         for (int i = 0; i < fan_in; ++i) {
           tiles[input][i][t] = l == 0 ? (valid ? x[row * fan_in + i] : 0.0f)
                                       : saved[(p.hidden_at[l] + i) * kMlpThreads + t];
@@ -137,7 +134,7 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
         for (int e = t; e < fan_in * fan_out; e += kMlpThreads) weights[e] = w[e];
         __syncthreads();
         // [dW; db] of this block: pair e = (i, j) of (fan_in + 1) × fan_out, i = fan_in is db.
-        float* layer_partial = partial + p.grads_at[l];
+        float* layer_partial = partial + p.layer_at[l];
         for (int e = t; e < (fan_in + 1) * fan_out; e += kMlpThreads) {
           const int i = e / fan_out, j = e % fan_out;
           float sum = 0.0f;
@@ -169,24 +166,17 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
   }
 }
 
-// dW_l and db_l = the sum of a member's slots, in slot order.
+// A member's gradients = the sum of its slots, in slot order.
 __global__ void mlp_sum_partials(const MlpParams p) {
-  const int64_t total = p.members * p.grads_size;
+  const int64_t size = p.layer_at[p.layers];
+  const int64_t total = p.members * size;
   for (int64_t at = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; at < total;
        at += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t member = at / p.grads_size, e = at % p.grads_size;
-    const float* slot = p.partials + member * p.slots * p.grads_size + e;
+    const int64_t member = at / size, e = at % size;
+    const float* slot = p.partials + member * p.slots * size + e;
     float sum = 0.0f;
-    for (int s = 0; s < p.slots; ++s) sum += slot[s * p.grads_size];
-    int l = 0;
-    while (e >= p.grads_at[l + 1]) ++l;
-    const int64_t fan_out = p.widths[l + 1], within = e - p.grads_at[l];
-    const int64_t fan_in = p.widths[l];
-    if (within < fan_in * fan_out) {
-      p.dw[l][member * fan_in * fan_out + within] = sum;
-    } else {
-      p.db[l][member * fan_out + within - fan_in * fan_out] = sum;
-    }
+    for (int s = 0; s < p.slots; ++s) sum += slot[s * size];
+    p.grads[at] = sum;
   }
 }
 

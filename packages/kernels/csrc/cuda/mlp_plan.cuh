@@ -32,17 +32,9 @@ inline int64_t mlp_backward_slots(const MlpShape& shape) {
   return std::clamp<int64_t>(wanted, 1, std::max<int64_t>(shape.row_blocks(), 1));
 }
 
-inline int64_t mlp_grads_size(const MlpShape& shape) {
-  int64_t size = 0;
-  for (int64_t l = 0; l < shape.layers(); ++l) {
-    size += (shape.widths[l] + 1) * shape.widths[l + 1];
-  }
-  return size;
-}
-
 // Device scratch the backward needs for its partial weight gradients.
 inline size_t mlp_backward_scratch_floats(const MlpShape& shape) {
-  return static_cast<size_t>(shape.members * mlp_backward_slots(shape) * mlp_grads_size(shape));
+  return static_cast<size_t>(shape.members * mlp_backward_slots(shape) * shape.params_size());
 }
 
 inline bool to_offsets(const MemberIndex& index, MemberOffsets& offsets) {
@@ -64,7 +56,7 @@ inline xla::ffi::Error too_many_batch_dims(const MlpShape& shape) {
 
 // The parts of MlpParams that forward and backward share.
 inline bool common_params(const MlpShape& shape, const MlpOperands& operands, const float* x,
-                          const std::vector<const float*>& w, MlpParams& p) {
+                          const float* params, MlpParams& p) {
   p = MlpParams{};
   p.layers = static_cast<int>(shape.layers());
   p.n = shape.n;
@@ -76,14 +68,11 @@ inline bool common_params(const MlpShape& shape, const MlpOperands& operands, co
     p.widths[l] = static_cast<int>(shape.widths[l]);
     p.hidden_at[l] = l == 0 ? 0 : hidden;
     if (l > 0 && l < p.layers) hidden += p.widths[l];
+    p.layer_at[l] = shape.layer_at(l);
   }
   p.x = x;
-  bool fits = to_offsets(operands.x, p.x_at);
-  for (int l = 0; l < p.layers; ++l) {
-    p.w[l] = w[l];
-    fits = fits && to_offsets(operands.w[l], p.w_at[l]);
-  }
-  return fits;
+  p.params = params;
+  return to_offsets(operands.x, p.x_at) && to_offsets(operands.params, p.params_at);
 }
 
 inline dim3 mlp_grid(int64_t blocks_x, int64_t members) {
@@ -95,12 +84,8 @@ template <class Launcher>
 xla::ffi::Error plan_mlp_forward(Launcher& launcher, const MlpForwardBuffers& buffers) {
   const MlpShape& shape = buffers.shape;
   MlpParams p;
-  if (!common_params(shape, buffers.operands, buffers.x, buffers.w, p)) {
+  if (!common_params(shape, buffers.operands, buffers.x, buffers.params, p)) {
     return too_many_batch_dims(shape);
-  }
-  for (int l = 0; l < p.layers; ++l) {
-    p.b[l] = buffers.b[l];
-    to_offsets(buffers.operands.b[l], p.b_at[l]);
   }
   p.y = buffers.y;
   p.saved = buffers.activations;
@@ -114,7 +99,7 @@ xla::ffi::Error plan_mlp_backward(Launcher& launcher, const MlpBackwardBuffers& 
                                   float* partials) {
   const MlpShape& shape = buffers.shape;
   MlpParams p;
-  if (!common_params(shape, buffers.operands, buffers.x, buffers.w, p) ||
+  if (!common_params(shape, buffers.operands, buffers.x, buffers.params, p) ||
       !to_offsets(buffers.operands.dy, p.dy_at) ||
       !to_offsets(buffers.operands.activations, p.saved_at)) {
     return too_many_batch_dims(shape);
@@ -124,18 +109,13 @@ xla::ffi::Error plan_mlp_backward(Launcher& launcher, const MlpBackwardBuffers& 
   p.dx = buffers.dx;
   p.partials = partials;
   p.slots = static_cast<int>(mlp_backward_slots(shape));
-  p.grads_size = mlp_grads_size(shape);
-  for (int l = 0; l < p.layers; ++l) {
-    p.dw[l] = buffers.dw[l];
-    p.db[l] = buffers.db[l];
-    p.grads_at[l + 1] = p.grads_at[l] + (p.widths[l] + 1) * int64_t{p.widths[l + 1]};
-  }
+  p.grads = buffers.grads;
   if (shape.members == 0) return xla::ffi::Error::Success();
   // With no rows the slots stay zero, and so do the sums.
   if (auto error = launcher.backward(mlp_grid(p.slots, p.members), p); error.failure()) {
     return error;
   }
-  const int64_t outputs = shape.members * p.grads_size;
+  const int64_t outputs = shape.members * shape.params_size();
   const auto blocks =
       static_cast<unsigned>(std::min(mlp_ceil_div(outputs, kMlpSumThreads), kMlpMaxSumBlocks));
   return launcher.sum_partials(blocks, kMlpSumThreads, p);

@@ -34,15 +34,36 @@ def mlp_tanh(params, x: jax.Array) -> jax.Array:
     that do not describe a network.
     """
     weights, biases, x = prepare_mlp("mlp_tanh", params, x)
-    widths = [x.shape[1]] + [W.shape[1] for W in weights]
+    widths = (x.shape[1], *(W.shape[1] for W in weights))
     if x.dtype != jnp.float32 or len(weights) > MAX_LAYERS or max(widths) > MAX_WIDTH:
         return _mlp_reference.forward(weights, biases, x)
-    return _mlp_f32(tuple(weights), tuple(biases), x)
+    return _mlp_f32(_pack(weights, biases), x, widths)
 
 
-@jax.custom_vjp
-def _mlp_f32(weights, biases, x):
-    return _forward(weights, biases, x)
+# The kernels take a member's parameters as one packed vector, W_0, b_0, W_1, b_1, ... each
+# flattened: the order in which nnreg's parameters flatten (jax.flatten_util.ravel_pytree,
+# optax.flatten). A caller that keeps its parameters flat then passes them with no copy: XLA
+# folds this concatenation of their slices back into the vector, and the split of the packed
+# gradients into the concatenation that flattens them. Per-leaf callers pay one small copy.
+def _pack(weights, biases):
+    leaves = [leaf for layer in zip(weights, biases, strict=True) for leaf in layer]
+    return jnp.concatenate([leaf.reshape(-1) for leaf in leaves])
+
+
+def _unpack(packed, widths):
+    """(weights, biases) of a packed vector (the jnp passes' view of it)."""
+    weights, biases, at = [], [], 0
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        weights.append(packed[at : at + fan_in * fan_out].reshape(fan_in, fan_out))
+        at += fan_in * fan_out
+        biases.append(packed[at : at + fan_out])
+        at += fan_out
+    return weights, biases
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _mlp_f32(packed, x, widths):
+    return _forward(packed, x, widths)
 
 
 # The forward saves the hidden activations for the backward, which reads them in place,
@@ -55,22 +76,22 @@ def _mlp_f32(weights, biases, x):
 # parameters only, and the native backward then skips x's gradient (for 10 inputs and
 # widths 10, a sixth of its products). Whether it is wanted travels in the residuals'
 # structure, as they hold arrays only.
-def _mlp_f32_fwd(weights, biases, x):
-    weights, biases = custom_vjp_primal_tree_values((weights, biases))
-    y, activations = _forward_saving(weights, biases, x.value)
-    return y, (weights, x.value, activations, _WANTED if x.perturbed else None)
+def _mlp_f32_fwd(packed, x, widths):
+    packed = custom_vjp_primal_tree_values(packed)
+    y, activations = _forward_saving(packed, x.value, widths)
+    return y, (packed, x.value, activations, _WANTED if x.perturbed else None)
 
 
 _WANTED = ()
 
 
-def _mlp_f32_bwd(residuals, dy):
-    weights, x, activations, wanted = residuals
+def _mlp_f32_bwd(widths, residuals, dy):
+    packed, x, activations, wanted = residuals
     if isinstance(dy, SymbolicZero):  # the output is not differentiated: nothing flows back
-        return None, None, None
+        return None, None
     input_gradient = wanted is not None
-    dx, dws, dbs = _backward(dy, x, activations, weights, input_gradient)
-    return tuple(dws), tuple(dbs), dx if input_gradient else None
+    dx, grads = _backward(dy, x, activations, packed, widths, input_gradient)
+    return grads, dx if input_gradient else None
 
 
 _mlp_f32.defvjp(_mlp_f32_fwd, _mlp_f32_bwd, symbolic_zeros=True)
@@ -85,62 +106,61 @@ def _dispatch(native, reference, *args):
     return jax.lax.platform_dependent(*args, default=reference, **branches)
 
 
-def _forward(weights, biases, x):
+def _forward(packed, x, widths):
     return _dispatch(
-        lambda w, b, x: _native_forward(w, b, x, save=False)[0],
-        _mlp_reference.forward,
-        weights,
-        biases,
+        lambda packed, x: _native_forward(packed, x, widths, save=False)[0],
+        lambda packed, x: _mlp_reference.forward(*_unpack(packed, widths), x),
+        packed,
         x,
     )
 
 
-def _forward_saving(weights, biases, x):
+def _forward_saving(packed, x, widths):
     return _dispatch(
-        lambda w, b, x: tuple(_native_forward(w, b, x, save=True)),
-        _mlp_reference.forward_saving,
-        weights,
-        biases,
+        lambda packed, x: tuple(_native_forward(packed, x, widths, save=True)),
+        lambda packed, x: _mlp_reference.forward_saving(*_unpack(packed, widths), x),
+        packed,
         x,
     )
 
 
-def _backward(dy, x, activations, weights, input_gradient):
+def _backward(dy, x, activations, packed, widths, input_gradient):
+    def reference(dy, x, activations, packed):
+        weights, biases = _unpack(packed, widths)
+        dx, dws, dbs = _mlp_reference.backward(dy, x, activations, weights)
+        return dx, _pack(dws, dbs)
+
     return _dispatch(
-        functools.partial(_native_backward, input_gradient=input_gradient),
-        _mlp_reference.backward,
+        functools.partial(_native_backward, widths=widths, input_gradient=input_gradient),
+        reference,
         dy,
         x,
         activations,
-        weights,
+        packed,
     )
 
 
 # "expand_dims": under vmap, operands without the batch axis get a size-1 one, which the
 # kernels broadcast over the members instead of copying (x is shared by every member).
-def _native_forward(weights, biases, x, *, save):
+def _native_forward(packed, x, widths, *, save):
     n = x.shape[0]
-    results = [jax.ShapeDtypeStruct((n, weights[-1].shape[1]), x.dtype)]
+    results = [jax.ShapeDtypeStruct((n, widths[-1]), x.dtype)]
     if save:
-        shape = _mlp_reference.activations_shape(weights, n)
-        results.append(jax.ShapeDtypeStruct(shape, x.dtype))
+        results.append(jax.ShapeDtypeStruct(_mlp_reference.activations_shape(widths, n), x.dtype))
     call = jax.ffi.ffi_call(MLP_FORWARD_TARGET, results, vmap_method="expand_dims")
-    return call(x, *weights, *biases, layers=np.int64(len(weights)))
+    return call(x, packed, widths=np.asarray(widths, np.int64))
 
 
 # Without input_gradient the kernels leave dx unwritten (the caller discards it).
-def _native_backward(dy, x, activations, weights, *, input_gradient):
-    results = [jax.ShapeDtypeStruct(x.shape, x.dtype)]
-    results += [jax.ShapeDtypeStruct(W.shape, W.dtype) for W in weights]
-    results += [jax.ShapeDtypeStruct((W.shape[1],), W.dtype) for W in weights]
+def _native_backward(dy, x, activations, packed, *, widths, input_gradient):
+    results = [jax.ShapeDtypeStruct(x.shape, x.dtype), jax.ShapeDtypeStruct(packed.shape, x.dtype)]
     call = jax.ffi.ffi_call(MLP_BACKWARD_TARGET, results, vmap_method="expand_dims")
-    grads = call(
+    dx, grads = call(
         dy,
         x,
         activations,
-        *weights,
-        layers=np.int64(len(weights)),
+        packed,
+        widths=np.asarray(widths, np.int64),
         input_gradient=np.int64(input_gradient),
     )
-    layers = len(weights)
-    return grads[0], grads[1 : 1 + layers], grads[1 + layers :]
+    return dx, grads

@@ -31,10 +31,11 @@ def forward(weights, biases, x):
     return forward_saving(weights, biases, x)[0]
 
 
-def activations_shape(weights, n):
-    """(blocks of ROW_BLOCK rows, hidden units, ROW_BLOCK): one block of every hidden layer's
-    outputs is contiguous, the last block padded."""
-    return (-(-n // ROW_BLOCK), sum(W.shape[1] for W in weights[:-1]), ROW_BLOCK)
+def activations_shape(widths, n):
+    """(blocks of ROW_BLOCK rows, hidden units, ROW_BLOCK) for a network of ``widths`` (inputs,
+    then each layer's outputs): one block of every hidden layer's outputs is contiguous, the
+    last block padded."""
+    return (-(-n // ROW_BLOCK), sum(widths[1:-1]), ROW_BLOCK)
 
 
 def forward_saving(weights, biases, x):
@@ -45,7 +46,8 @@ def forward_saving(weights, biases, x):
         h = jnp.tanh(jnp.matmul(h, W, precision=_HIGHEST) + b.reshape(1, -1))
         hidden.append(h)
     y = jnp.matmul(h, weights[-1], precision=_HIGHEST) + biases[-1].reshape(1, -1)
-    blocks, units, _ = activations_shape(weights, x.shape[0])
+    widths = (x.shape[1], *(W.shape[1] for W in weights))
+    blocks, units, _ = activations_shape(widths, x.shape[0])
     rows = jnp.pad(jnp.concatenate(hidden, axis=1), ((0, blocks * ROW_BLOCK - x.shape[0]), (0, 0)))
     return y, rows.reshape(blocks, ROW_BLOCK, units).transpose(0, 2, 1)
 
