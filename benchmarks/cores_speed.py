@@ -6,9 +6,10 @@ benchmark shows what handing those steps between threads costs each path: it run
 same measurement in fresh processes limited to one core and given every core, alternately
 (these machines are noisy), and keeps each configuration's best. Each process times gradient
 descent and Adam, 4000 epochs on the lecture's data, alternately: plain, through mlp_tanh, and
-through mlp_tanh with the update on one flat vector of parameters (``optax.flatten``, as
-``nnreg compare --fused`` trains: fewer, larger steps an epoch). Each process also reports how
-many threads its CPU pool has. Linux only; needs nnreg-kernels. Usage:
+through mlp_tanh with a flat update rule (``core.flat_update``, as ``nnreg compare --fused``
+trains: the parameters carried as one vector that the kernel reads and writes in place, and
+fewer, larger steps an epoch). Each process also reports how many threads its CPU pool has.
+Linux only; needs nnreg-kernels. Usage:
 
     python benchmarks/cores_speed.py [--processes 3] [--repeats 5]
 """
@@ -49,7 +50,10 @@ def child(repeats):
     params = core.init_params()
     data = [jnp.asarray(a, jnp.float32) for a in (x, y, x_val, y_val)]
     rules = {"gd": core.gradient_descent(1e-3), "optax-adam": optax.adam(1e-3)}
-    flat_rules = {method: optax.flatten(rule) for method, rule in rules.items()}
+    flat_rules = {
+        "gd": core.flat_update(core.gradient_descent)(1e-3),
+        "optax-adam": core.flat_update(optax.adam)(1e-3),
+    }
 
     def train(method, path):
         rule = flat_rules[method] if path == "flat" else rules[method]

@@ -12,10 +12,11 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import _checks, _engine
+from ._flat_parameters import FlatLayout
 from ._mlp import LECTURE_LAYER_SIZES, init_arrays, init_params, tanh_layer
 from ._predictors import member_predictor
 from ._results import EnsembleResult
-from ._update_rules import gradient_descent, rate_in_state
+from ._update_rules import gradient_descent, rate_in_state, updates_flat
 
 MEMBER_AXIS = "members"
 
@@ -81,7 +82,11 @@ def train_ensemble(
         *[jax.tree.map(np.asarray, init(sizes, seed=int(s))) for s in seeds[pad]],
     )
     mesh = Mesh(np.asarray(devices), (MEMBER_AXIS,))
-    predict = member_predictor(layer, forward, mesh)
+    layout = None
+    if updates_flat(factory):
+        layout = FlatLayout.of(jax.tree.map(lambda leaf: leaf[0], stacked))
+        stacked = layout.flatten(stacked)
+    predict = member_predictor(layer, forward, mesh, layout)
     by_member = NamedSharding(mesh, PartitionSpec(MEMBER_AXIS))
     params = _to_devices(stacked, by_member)
     rates = _to_devices(learning_rates[pad].astype(np.float32), by_member)
@@ -98,10 +103,11 @@ def train_ensemble(
         chunk_epochs=_checks.check_chunk_epochs(chunk_epochs),
     )
     kept = slice(0, members)
+    params = jax.tree.map(lambda leaf: _engine.to_host(leaf)[kept], outcome.params)
     return EnsembleResult(
         seeds=seeds,
         learning_rates=learning_rates,
-        params=jax.tree.map(lambda leaf: _engine.to_host(leaf)[kept], outcome.params),
+        params=params if layout is None else layout.unflatten(params),
         train_loss=outcome.train_loss[kept],
         val_loss=outcome.val_loss[kept],
         final_train_loss=outcome.final_train_loss[kept],

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from jax.sharding import Mesh, PartitionSpec
 
 from ._checks import check_callable
+from ._flat_parameters import FlatLayout
 from ._mlp import feature_major, forward, members_feature_major, tanh_layer
 
 
@@ -19,15 +20,21 @@ class MemberPredictor:
 
     ``forward`` (a function ``(params, x) -> predictions`` of one member's params) wins;
     else hidden layers are ``layer(x, W, b)``; nnreg's own tanh layer runs feature-major.
+    With a ``layout``, ``params`` are the members' flat vectors ``(members, size)``.
     """
 
     layer: Callable = tanh_layer
     forward: Callable | None = None
     mesh: Mesh | None = None  # members sharded over its one axis
+    layout: FlatLayout | None = None
 
     def __call__(self, params, x):
+        if self.layout is not None:
+            params = self.layout.unflatten(params)
         if self.forward is not None:
-            if jax.tree.leaves(params)[0].shape[0] == 1:  # one run: no batching rule needed
+            # One run needs no batching rule; flat parameters take the vmap even so, as
+            # only there does XLA fold the whole-network kernel's packing of them away.
+            if jax.tree.leaves(params)[0].shape[0] == 1 and self.layout is None:
                 return self.forward(jax.tree.map(lambda leaf: leaf[0], params), x)[None]
             members = jax.vmap(self.forward, in_axes=(0, None))
             if self.mesh is None or self.mesh.size == 1:
@@ -56,8 +63,10 @@ class MemberPredictor:
         return self(params, x)
 
 
-def member_predictor(layer, forward, mesh=None):
+def member_predictor(layer, forward, mesh=None, layout=None):
     """The predictor for the trainers' ``layer=`` and ``forward=`` arguments, checked."""
     if forward is not None and layer is not tanh_layer:
         raise ValueError("pass either layer= or forward=, not both")
-    return MemberPredictor(check_callable(layer, "layer"), check_callable(forward, "forward"), mesh)
+    return MemberPredictor(
+        check_callable(layer, "layer"), check_callable(forward, "forward"), mesh, layout
+    )

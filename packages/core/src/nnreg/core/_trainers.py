@@ -12,10 +12,11 @@ import jax
 import optax
 
 from . import _checks, _engine
+from ._flat_parameters import FlatLayout
 from ._mlp import tanh_layer
 from ._predictors import member_predictor
 from ._results import TrainResult
-from ._update_rules import gradient_descent
+from ._update_rules import gradient_descent, updates_flat
 
 
 def train_gradient_descent(
@@ -93,22 +94,27 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
     # first chunk's compilation serve every later one.
     device = jax.devices()[0]
     data = jax.device_put(data, device)
-    members = jax.device_put(jax.tree.map(lambda leaf: leaf[None], params), device)
+    members = jax.tree.map(lambda leaf: leaf[None], params)
+    layout = FlatLayout.of(params) if updates_flat(optimizer) else None
+    predict = member_predictor(layer, forward, layout=layout)
+    if layout is not None:
+        params, members = layout.flatten(params), layout.flatten(members)
     outcome = _engine.run(
-        members,
+        jax.device_put(members, device),
         optimizer.update,
         jax.device_put(_engine.one_member(optimizer.init, params), device),
         data,
         epochs=_checks.check_epochs(epochs),
-        predict=member_predictor(layer, forward),
+        predict=predict,
         progress=_checks.check_callable(progress, "progress"),
         patience=_checks.check_patience(patience),
         chunk_epochs=_checks.check_chunk_epochs(chunk),
     )
     train_loss, val_loss = outcome.train_loss[0], outcome.val_loss[0]
     final_train, final_val = float(outcome.final_train_loss[0]), float(outcome.final_val_loss[0])
+    kept = _engine.first_member(outcome.params)
     return TrainResult(
-        params=_engine.first_member(outcome.params),
+        params=kept if layout is None else layout.unflatten(kept),
         train_loss=train_loss,
         val_loss=val_loss,
         final_train_loss=final_train,

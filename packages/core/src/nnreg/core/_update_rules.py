@@ -59,23 +59,38 @@ def flat_update(factory):
     Only for element-wise rules (gradient descent, SGD, Adam, added weight decay), for which
     the arithmetic is the same: gradient descent and SGD end bit for bit the same, Adam within
     float rounding (XLA fuses its longer expression differently). What changes is the number
-    of steps an epoch takes: a handful instead of a few per leaf. Through a whole-network
-    kernel (``forward=nnreg.kernels.mlp_tanh``) those per-leaf steps are much of what an epoch
-    does outside the kernel: on this project's 2-core CPU one lecture run's epoch is 1.3-1.6x
-    faster on two cores; 64 members (each per-leaf step serves them all) gain little or
-    nothing. nnreg's commands and ``Regressor`` use it whenever they train through a custom
-    forward; nnreg's own network keeps per-leaf updates (a single run gains nothing, and Adam
-    would no longer give the lecture's figures exactly). A rule that treats leaves differently
-    changes meaning on one vector and must not be flattened: by label (``optax.masked``,
-    ``optax.multi_transform``), by each leaf's norm (LAMB, LARS, ``optax.clip_by_block_rms``)
-    or by its shape (``optax.adafactor``). A factory gets the same function back while it is
-    among the last 32 asked for, so repeated runs share their compiled programs.
+    of steps an epoch takes: a handful instead of a few per leaf. The trainers carry the
+    parameters of a run with such a rule as one flat vector per member, which a whole-network
+    kernel (``forward=nnreg.kernels.mlp_tanh``) reads and whose gradient it writes directly, so
+    an epoch does little outside the kernel's two calls. nnreg's commands and ``Regressor``
+    use it whenever they train through a custom forward; nnreg's own network keeps per-leaf
+    updates (a single run gains nothing, and Adam would no longer give the lecture's figures
+    exactly). A rule that treats leaves differently changes meaning on one vector and must not
+    be flattened: by label (``optax.masked``, ``optax.multi_transform``), by each leaf's norm
+    (LAMB, LARS, ``optax.clip_by_block_rms``) or by its shape (``optax.adafactor``). A factory
+    gets the same object back while it is among the last 32 asked for, so repeated runs share
+    their compiled programs.
     """
+    return _FlatFactory(factory)
 
-    def flattened(learning_rate):
-        return optax.flatten(factory(learning_rate))
 
-    return flattened
+class FlatTransformation(optax.GradientTransformationExtraArgs):
+    """A transformation from a ``flat_update`` factory: the trainers carry its parameters flat."""
+
+    __slots__ = ()
+
+
+class _FlatFactory:
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __call__(self, learning_rate):
+        return FlatTransformation(*optax.flatten(self.factory(learning_rate)))
+
+
+def updates_flat(rule) -> bool:
+    """Whether ``rule`` (a transformation, or a factory of them) came from ``flat_update``."""
+    return isinstance(rule, (FlatTransformation, _FlatFactory))
 
 
 def rate_in_state(factory):
