@@ -198,3 +198,32 @@ def test_fused_network_members_sharded_over_four_devices_equal_plain_members():
     )
     assert report["devices"] == 4
     np.testing.assert_allclose(report["fused"], report["plain"], rtol=1e-4)
+
+
+def test_a_flat_rule_carries_flat_parameters_on_one_device_and_trees_over_several():
+    # Measured: flat parameters are faster on one device, slower sharded (see _ensemble).
+    report = run_with_four_devices(
+        """
+        import json, jax, optax
+        import nnreg.core as core
+        from nnreg.core import _flat_parameters
+        from nnreg.kernels import mlp_tanh
+        flattened = []
+        original = _flat_parameters.FlatLayout.flatten
+        def recording(layout, params):
+            flattened.append(jax.tree.leaves(params)[0].shape[0])
+            return original(layout, params)
+        _flat_parameters.FlatLayout.flatten = recording
+        x, y = core.generate_data(data_size=120)
+        xv, yv = core.generate_data(data_size=120, seed=core.VALIDATION_SEED)
+        common = dict(seeds=range(6), learning_rates=3e-3, epochs=200, forward=mlp_tanh,
+                      optimizer=core.flat_update(optax.adam))
+        losses = {}
+        for count in (1, 4):
+            result = core.train_ensemble(x, y, xv, yv, devices=jax.devices()[:count], **common)
+            losses[count] = result.final_val_loss.tolist()
+        print(json.dumps({"flattened": flattened, "one": losses[1], "four": losses[4]}))
+        """
+    )
+    assert report["flattened"] == [6]  # the one-device run's 6 members, once
+    np.testing.assert_allclose(report["four"], report["one"], rtol=1e-4)
