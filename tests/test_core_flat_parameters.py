@@ -83,6 +83,7 @@ def test_a_flat_ensemble_with_patience_keeps_each_members_best_parameters_as_tre
         x, y, x_val, y_val, optimizer=core.flat_update(optax.adam), patience=20,
         forward=mlp_tanh, **kwargs,
     )  # fmt: skip
+    assert (result.best_epoch < result.train_loss.shape[1]).any()  # some kept an older best
     for k in range(3):
         member = result.member_params(k)
         assert jax.tree.structure(member) == jax.tree.structure(_params())

@@ -122,8 +122,9 @@ def test_over_limit_networks_use_the_reference():
         layer(MAX_WIDTH + 1, 1),
     ]
     deep = [layer(1, 2)] + [layer(2, 2) for _ in range(MAX_LAYERS)]
+    empty = [layer(1, 0), layer(0, 1)]  # a hidden layer of no units: the kernels need 1..64
     x = jnp.asarray(rng.standard_normal((7, 1), dtype=np.float32))
-    for params in (wide, deep):
+    for params in (wide, deep, empty):
         assert TARGET not in lowered(params, x)
         np.testing.assert_array_equal(
             jax.jit(mlp_tanh)(params, x), jax.jit(mlp_tanh_reference)(params, x)

@@ -33,7 +33,7 @@ class Checker {
   std::string fail(const std::string& why) const {
     std::string text = std::string("mlp_tanh ") + pass_ + ": " + why + " in " +
                        describe("widths", Dims{widths_.data, widths_.count});
-    for (size_t i = 0; i < count_; ++i) {
+    for (size_t i = 0; i < std::min(count_, kNamed); ++i) {
       text += ", " + describe(buffers_[i].name, buffers_[i].dims);
     }
     return text;

@@ -60,8 +60,11 @@ ffi::Error mlp_forward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::Remai
   thread_local MlpForwardArgs kernel_args;
   if (auto error = decode_mlp_forward(args, rets, widths, buffers); error.failure()) return error;
   kernel_args.shape = buffers.shape;
-  kernel_args.x = {buffers.x, buffers.operands.x};
-  kernel_args.params = {buffers.params, buffers.operands.params};
+  // Field by field: assigning a braced MemberInput would build and free its index vectors.
+  kernel_args.x.data = buffers.x;
+  kernel_args.x.index = buffers.operands.x;
+  kernel_args.params.data = buffers.params;
+  kernel_args.params.index = buffers.operands.params;
   kernel_args.y = buffers.y;
   kernel_args.activations = buffers.activations;
   return guarded(
@@ -78,10 +81,14 @@ ffi::Error mlp_backward(ffi::ThreadPool pool, ffi::RemainingArgs args, ffi::Rema
   }
   const MlpOperands& operands = buffers.operands;
   kernel_args.shape = buffers.shape;
-  kernel_args.x = {buffers.x, operands.x};
-  kernel_args.activations = {buffers.activations, operands.activations};
-  kernel_args.dy = {buffers.dy, operands.dy};
-  kernel_args.params = {buffers.params, operands.params};
+  kernel_args.x.data = buffers.x;
+  kernel_args.x.index = operands.x;
+  kernel_args.activations.data = buffers.activations;
+  kernel_args.activations.index = operands.activations;
+  kernel_args.dy.data = buffers.dy;
+  kernel_args.dy.index = operands.dy;
+  kernel_args.params.data = buffers.params;
+  kernel_args.params.index = operands.params;
   kernel_args.dx = buffers.dx;
   kernel_args.grads = buffers.grads;
   return guarded(

@@ -147,8 +147,8 @@ def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
         params = optax.apply_updates(params, updates)
         # i < epochs <= the buffers' length: an update in place needs no bounds check (a
         # scatter, `.at[i].set`, costs two more XLA steps an epoch to check them).
-        train_buffer = jax.lax.dynamic_update_index_in_dim(train_buffer, train_loss, i, 0)
-        val_buffer = jax.lax.dynamic_update_index_in_dim(val_buffer, val_loss, i, 0)
+        train_buffer = _write_row(train_buffer, train_loss, i)
+        val_buffer = _write_row(val_buffer, val_loss, i)
         return params, opt_state, best, train_buffer, val_buffer
 
     params, opt_state, best, train_buffer, val_buffer = jax.lax.fori_loop(
@@ -158,6 +158,11 @@ def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
     if best is not None:
         best = _keep_better(best, end_losses[1], first_epoch + epochs, params)
     return _State(params, opt_state, best), train_buffer, val_buffer, end_losses
+
+
+def _write_row(buffer, row, i):
+    # As `.at[i].set` would, the row takes the buffer's dtype (float64 losses under x64).
+    return jax.lax.dynamic_update_index_in_dim(buffer, row.astype(buffer.dtype), i, 0)
 
 
 def _mean_squared(predictions, y):

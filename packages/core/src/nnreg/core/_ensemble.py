@@ -83,10 +83,8 @@ def train_ensemble(
     )
     mesh = Mesh(np.asarray(devices), (MEMBER_AXIS,))
     layout = None
-    # Flat parameters (see _flat_parameters) on one device; sharded over several, the flat
-    # rule updates the tree instead: 48 lecture members through mlp_tanh on this project's
-    # two CPU devices took 2.1-2.5 s carried flat against 1.8-2.0 s as trees (one device:
-    # 2.4-2.6 s flat, 2.5-3.1 s as trees), for a cause not found.
+    # Flat parameters (see _flat_parameters) on one device only: sharded over several, a flat
+    # rule updating the tree was faster (measured in commit 322a000; cause not found).
     if updates_flat(factory) and len(devices) == 1:
         layout = FlatLayout.of(jax.tree.map(lambda leaf: leaf[0], stacked))
         stacked = layout.flatten(stacked)
@@ -99,8 +97,8 @@ def train_ensemble(
         params,
         update,
         # Laid out as the members are: XLA does not always carry the parameters' sharding
-        # through an init (it did not through optax.flatten's of flat parameters), and a
-        # state whole on every device would do every member's update on each device.
+        # through an init (it did not through optax.flatten's init of flat parameters), and
+        # a state whole on every device would do every member's update on each device.
         jax.device_put(_engine.compiled_init(init)(params, rates), by_member),
         _to_devices(data, NamedSharding(mesh, PartitionSpec())),
         epochs=_checks.check_epochs(epochs),

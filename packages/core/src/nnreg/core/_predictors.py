@@ -58,7 +58,7 @@ class MemberPredictor:
     def evaluate(self, params, x):
         """The same predictions, for evaluation outside the engine (run eagerly, one
         dispatch per operation for all members)."""
-        if self.forward is None and self.layer is tanh_layer:
+        if self.forward is None and self.layer is tanh_layer and self.layout is None:
             return jnp.swapaxes(members_feature_major(params, x.T), 1, 2)
         return self(params, x)
 

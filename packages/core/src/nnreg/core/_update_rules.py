@@ -60,9 +60,10 @@ def flat_update(factory):
     the arithmetic is the same: gradient descent and SGD end bit for bit the same, Adam within
     float rounding (XLA fuses its longer expression differently). What changes is the number
     of steps an epoch takes: a handful instead of a few per leaf. The trainers carry the
-    parameters of a run with such a rule as one flat vector per member, which a whole-network
-    kernel (``forward=nnreg.kernels.mlp_tanh``) reads and whose gradient it writes directly, so
-    an epoch does little outside the kernel's two calls. nnreg's commands and ``Regressor``
+    parameters of a run with such a rule as one flat vector per member (except ensembles
+    sharded over several devices, where that measured slower), which a whole-network kernel
+    (``forward=nnreg.kernels.mlp_tanh``) reads and whose gradient it writes directly, so an
+    epoch does little outside the kernel's two calls. nnreg's commands and ``Regressor``
     use it whenever they train through a custom forward; nnreg's own network keeps per-leaf
     updates (a single run gains nothing, and Adam would no longer give the lecture's figures
     exactly). A rule that treats leaves differently changes meaning on one vector and must not

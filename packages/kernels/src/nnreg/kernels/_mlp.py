@@ -35,16 +35,18 @@ def mlp_tanh(params, x: jax.Array) -> jax.Array:
     """
     weights, biases, x = prepare_mlp("mlp_tanh", params, x)
     widths = (x.shape[1], *(W.shape[1] for W in weights))
-    if x.dtype != jnp.float32 or len(weights) > MAX_LAYERS or max(widths) > MAX_WIDTH:
+    within_limits = len(weights) <= MAX_LAYERS and 1 <= min(widths) and max(widths) <= MAX_WIDTH
+    if x.dtype != jnp.float32 or not within_limits:
         return _mlp_reference.forward(weights, biases, x)
     return _mlp_f32(_pack(weights, biases), x, widths)
 
 
 # The kernels take a member's parameters as one packed vector, W_0, b_0, W_1, b_1, ... each
 # flattened: the order in which nnreg's parameters flatten (jax.flatten_util.ravel_pytree,
-# optax.flatten). A caller that keeps its parameters flat then passes them with no copy: XLA
-# folds this concatenation of their slices back into the vector, and the split of the packed
-# gradients into the concatenation that flattens them. Per-leaf callers pay one small copy.
+# optax.flatten). A caller that keeps its parameters flat then passes them with no copy: under
+# vmap, XLA folds this concatenation of their slices back into the vector, and the split of
+# the packed gradients into the concatenation that flattens them. Per-leaf callers pay one
+# small copy.
 def _pack(weights, biases):
     leaves = [leaf for layer in zip(weights, biases, strict=True) for leaf in layer]
     return jnp.concatenate([leaf.reshape(-1) for leaf in leaves])
