@@ -167,3 +167,30 @@ print("finished", flush=True)
 """)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "finished\n"
+
+
+# The command modules load slowly here (as on a busy machine), and Ctrl-C comes meanwhile.
+SLOW_START = """
+import importlib.abc, os, signal, sys, threading, time
+
+class SlowCommands(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "nnreg.cli._entry_point":
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+            time.sleep(5)
+        return None
+
+sys.meta_path.insert(0, SlowCommands())
+sys.argv = ["nnreg", "--version"]
+from nnreg.cli._console_script import script
+script()
+print("ran on")
+"""
+
+
+def test_the_console_script_takes_ctrl_c_while_its_commands_load():
+    done = subprocess.run(
+        [sys.executable, "-c", SLOW_START], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "nnreg: interrupted\n" and "ran on" not in done.stdout

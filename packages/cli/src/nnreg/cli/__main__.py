@@ -1,5 +1,5 @@
 import sys
 
-from ._entry_point import script
+from ._console_script import script
 
 sys.exit(script())

@@ -6,8 +6,6 @@ never wait for jax, keras or matplotlib.
 """
 
 import argparse
-import contextlib
-import os
 import sys
 
 from . import _compare_command, _fit_command, _interrupts, _predict_command, _sweep_command
@@ -73,26 +71,6 @@ def main(argv=None):
             raise  # a bug in nnreg: the traceback is what a report needs
         print(f"nnreg {args.command}: error: {message}", file=sys.stderr)
         return exit_code
-
-
-def script():
-    """The ``nnreg`` console script: ``main``, with Ctrl-C ending the process from its first
-    line (``_interrupts.leave_at_once_from_now``), except while outputs are written.
-
-    A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
-    An interrupted command leaves without the interpreter's shutdown: that takes a quarter
-    of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
-    does not wait for it); by then every output has been removed.
-    """
-    _interrupts.leave_at_once_from_now()
-    exit_code = main()
-    _interrupts.decided()
-    if exit_code == EXIT_INTERRUPTED:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
-                stream.flush()
-        os._exit(exit_code)
-    return exit_code
 
 
 def _classify(err):

@@ -1,0 +1,35 @@
+"""The ``nnreg`` console script: Ctrl-C handling first, then the commands.
+
+It imports nothing but the interrupt handling before ``leave_at_once_from_now``: a Ctrl-C
+while the command modules load (a slow start on a busy machine) would otherwise end the
+process by the signal, with a traceback.
+"""
+
+import contextlib
+import os
+import sys
+
+from . import _interrupts
+from ._errors import EXIT_INTERRUPTED
+
+
+def script():
+    """``nnreg.cli.main``, with Ctrl-C ending the process from its first line
+    (``_interrupts.leave_at_once_from_now``), except while outputs are written.
+
+    A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
+    An interrupted command leaves without the interpreter's shutdown: that takes a quarter
+    of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
+    does not wait for it); by then every output has been removed.
+    """
+    _interrupts.leave_at_once_from_now()
+    from ._entry_point import main
+
+    exit_code = main()
+    _interrupts.decided()
+    if exit_code == EXIT_INTERRUPTED:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+                stream.flush()
+        os._exit(exit_code)
+    return exit_code
