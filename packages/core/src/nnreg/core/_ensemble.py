@@ -96,10 +96,7 @@ def train_ensemble(
     outcome = _engine.run(
         params,
         update,
-        # Laid out as the members are: XLA does not always carry the parameters' sharding
-        # through an init (it did not through optax.flatten's init of flat parameters), and
-        # a state whole on every device would do every member's update on each device.
-        jax.device_put(_engine.compiled_init(init)(params, rates), by_member),
+        _engine.compiled_init(init)(params, rates),
         _to_devices(data, NamedSharding(mesh, PartitionSpec())),
         epochs=_checks.check_epochs(epochs),
         predict=predict,

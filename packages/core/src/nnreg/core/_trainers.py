@@ -94,11 +94,11 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
     # first chunk's compilation serve every later one.
     device = jax.devices()[0]
     data = jax.device_put(data, device)
-    members = jax.tree.map(lambda leaf: leaf[None], params)
     layout = FlatLayout.of(params) if updates_flat(optimizer) else None
-    predict = member_predictor(layer, forward, layout=layout)
     if layout is not None:
-        params, members = layout.flatten(params), layout.flatten(members)
+        params = layout.flatten(params)
+    members = jax.tree.map(lambda leaf: leaf[None], params)
+    predict = member_predictor(layer, forward, layout=layout)
     outcome = _engine.run(
         jax.device_put(members, device),
         optimizer.update,
