@@ -248,13 +248,13 @@ struct ForwardTile {
     const MlpShape& shape = args.shape;
     const int64_t layers = shape.layers();
     const float* in = buffers.input(0);
-    const float* params = args.params.of(member);
+    // Layer l's packed [W; b], walked layer by layer through the member's parameters.
+    const float* w = args.params.of(member);
     load_rows(args.x.of(member) + row * shape.inputs(), shape.inputs(), count, buffers.input(0));
     for (int64_t l = 0; l < layers; ++l) {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
       const bool hidden = l + 1 < layers;
       float* out = hidden && block ? block : buffers.input(l + 1);
-      const float* w = params + shape.layer_at(l);
       product<L, V, Epilogue::kNone>(w, 1, fan_out, w + fan_in * fan_out, fan_out, fan_in, in,
                                      nullptr, out);
       if (hidden) tanh_features<L, V>(out, fan_out);
@@ -267,6 +267,7 @@ struct ForwardTile {
         block += fan_out * kMlpTileRows;
       }
       in = out;
+      w += (fan_in + 1) * fan_out;
     }
   }
 };
@@ -432,13 +433,15 @@ struct BackwardTile {
               buffers.grad.data());
     float* grad = buffers.grad.data();
     float* next = buffers.grad_next.data();
+    // Layer l's packed [W; b], walked from the end of the member's parameters.
+    const float* w = args.params.of(member) + shape.params_size();
     for (int64_t l = layers - 1; l >= 0; --l) {
       const int64_t fan_in = shape.widths[l], fan_out = shape.widths[l + 1];
+      w -= (fan_in + 1) * fan_out;
       const float* __restrict input = inputs[l];
       weight_grad_tile<L, V>(input, fan_in, grad, fan_out, lanes + buffers.lanes_at[l]);
       // The input's gradient: next[i][t] = sum over j of W[i][j] grad[j][t], for a hidden
       // layer's input times tanh's derivative.
-      const float* w = args.params.of(member) + shape.layer_at(l);
       if (l == 0) {
         if (args.dx != nullptr) {  // null: x's gradient is not wanted
           product<L, V, Epilogue::kNone>(w, fan_out, 1, nullptr, fan_in, fan_out, grad, nullptr,
