@@ -1,6 +1,8 @@
 """mlp_tanh against XLA's jnp, each pair timed in one process (run via kernel_speed.py).
 
-1. 100 000 rows through 1-64-64-64-1, forward + backward, against the same network in jnp.
+1. 100 000 rows through 1-64-64-64-1, forward + backward, against the same network in jnp
+   (on a GPU also 1 048 576 rows, and both sizes against jnp at float32 precision: XLA's
+   default there may multiply float32 in TF32, which mlp_tanh never does).
 2. The lecture's Adam run: 4000 epochs on 400 points, each epoch the training loss and its
    gradients, a validation forward and an optax.adam update, all in one lax.scan; the loss
    through mlp_tanh against nnreg.core's plain path (core.mse: feature-major jnp).
@@ -42,6 +44,11 @@ def jnp_network(params, x):
     for p in hidden:
         x = jnp.tanh(x @ p["W"] + p["b"])
     return x @ last["W"] + last["b"]
+
+
+def jnp_network_float32(params, x):
+    with jax.default_matmul_precision("float32"):
+        return jnp_network(params, x)
 
 
 def forward_backward_loop(network, repeats):
@@ -96,12 +103,20 @@ def mlp_benchmarks(device):
     print(f"\n{'mlp_tanh':<44}{'mlp_tanh':>12}{'baseline':>12}{'ratio':>9}")
     with jax.default_device(device):
         params = core.init_params((1, 64, 64, 64, 1), seed=0)
-        x = jnp.asarray(np.random.default_rng(0).uniform(0, 5, (100_000, 1)).astype(np.float32))
-        loops = {
-            "mlp_tanh": forward_backward_loop(mlp_tanh, 10),
-            "baseline": forward_backward_loop(jnp_network, 10),
-        }
-        report("1-64-64-64-1, 100000 rows, fwd+bwd vs jnp", median_seconds(loops, (params, x)), 10)
+        on_gpu = device.platform != "cpu"
+        for rows in (100_000, 1_048_576) if on_gpu else (100_000,):
+            x = np.random.default_rng(0).uniform(0, 5, (rows, 1)).astype(np.float32)
+            loops = {
+                "mlp_tanh": forward_backward_loop(mlp_tanh, 10),
+                "baseline": forward_backward_loop(jnp_network, 10),
+            }
+            if on_gpu:
+                loops["float32"] = forward_backward_loop(jnp_network_float32, 10)
+            seconds = median_seconds(loops, (params, jnp.asarray(x)))
+            report(f"1-64-64-64-1, {rows} rows, fwd+bwd vs jnp", seconds, 10)
+            if on_gpu:
+                seconds["baseline"] = seconds["float32"]
+                report(f"1-64-64-64-1, {rows} rows, fwd+bwd vs jnp fp32", seconds, 10)
 
         data = (*core.generate_data(), *core.generate_data(seed=core.VALIDATION_SEED))
         params = core.init_params(seed=1234)

@@ -1,7 +1,11 @@
-// mlp_tanh's CUDA kernels: one block per (member, block of kMlpRowBlock rows), one thread per
-// row; the current layer's weights and the block's activations live in shared memory
-// (feature-major, so a warp's accesses are consecutive). Device code only, reached through
-// mlp_plan.cuh from mlp_tanh_cuda.cu and from the host emulation test in tests/native.
+// mlp_tanh's CUDA kernels: one block of 64 threads per (member, block of kMlpRowBlock rows).
+// The current layer's weights and the block's activations live in shared memory, feature-major
+// (feature f of row r at [f][r]), and every product is register-tiled: a thread computes 8
+// rows x 8 features (or 8 x 8 weight gradients) in registers, from 2 vector loads of each
+// operand per step, so each shared-memory load feeds 16-32 multiply-adds (one thread per row,
+// the first design, read two values from shared memory per multiply-add). Device code only,
+// reached through mlp_plan.cuh from mlp_tanh_cuda.cu and from the host emulation test in
+// tests/native.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +16,12 @@ namespace nnreg::cuda {
 
 constexpr int kMlpThreads = static_cast<int>(kMlpRowBlock);
 constexpr int kMlpWidth = static_cast<int>(kMlpMaxWidth);
+// A thread's register tile is kMlpMicro x kMlpMicro; kMlpLanes threads share a block of
+// features and split the rows between them.
+constexpr int kMlpMicro = 8;
+constexpr int kMlpLanes = kMlpThreads / kMlpMicro;
+static_assert(kMlpThreads == 64 && kMlpWidth == 64,
+              "the register tiles assume 64 rows per block and at most 64 features");
 // Batch dimensions (nested vmaps) the kernels index; the plan rejects more.
 constexpr int kMlpMaxBatchRank = 4;
 
@@ -54,42 +64,97 @@ struct MlpParams {
   int slots;        // blocks per member in the backward, each summing a stride of row blocks
 };
 
+// The 8 rows of a 64-row tile that lane `lane` (0-7) of a feature block computes: two runs of
+// 4, at 4 lane and 32 + 4 lane, so that the 8 lanes of a quarter-warp read 32 consecutive
+// floats (every shared-memory bank once) with each vector load.
+__device__ __forceinline__ int mlp_tile_row(int lane, int r) {
+  return r / 4 * 32 + 4 * lane + r % 4;
+}
+
+// A lane's 8 rows of one feature of a tile (its row of kMlpThreads floats).
+__device__ __forceinline__ void load_lane_rows(const float* tile_row, int lane, float (&v)[8]) {
+  const float4 a = *reinterpret_cast<const float4*>(tile_row + 4 * lane);
+  const float4 b = *reinterpret_cast<const float4*>(tile_row + 32 + 4 * lane);
+  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+}
+
+__device__ __forceinline__ void store_lane_rows(float* tile_row, int lane, const float (&v)[8]) {
+  *reinterpret_cast<float4*>(tile_row + 4 * lane) = make_float4(v[0], v[1], v[2], v[3]);
+  *reinterpret_cast<float4*>(tile_row + 32 + 4 * lane) = make_float4(v[4], v[5], v[6], v[7]);
+}
+
+// 8 consecutive floats from 16-byte aligned shared memory.
+__device__ __forceinline__ void load_eight(const float* from, float (&v)[8]) {
+  const float4 a = *reinterpret_cast<const float4*>(from);
+  const float4 b = *reinterpret_cast<const float4*>(from + 4);
+  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+}
+
 // Forward: grid (row blocks, members, 1); grid.y strides over members beyond its limit.
-__global__ void mlp_forward_kernel(const MlpParams p) {
-  __shared__ float weights[kMlpWidth * kMlpWidth];
-  __shared__ float activations[2][kMlpWidth][kMlpThreads];
-  const int t = static_cast<int>(threadIdx.x);
+// Thread t computes features 8 (t / 8) .. + 8 of its lane's rows (lane t % 8).
+__global__ void __launch_bounds__(kMlpThreads) mlp_forward_kernel(const MlpParams p) {
+  __shared__ __align__(16) float weights[kMlpWidth * kMlpWidth];  // W_l[i][j] at i * 64 + j
+  __shared__ __align__(16) float activations[2][kMlpWidth][kMlpThreads];
+  const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
+  const int j0 = t / kMlpLanes * kMlpMicro;
   const int64_t block = blockIdx.x;
-  const int64_t row = block * kMlpThreads + t;
-  const bool valid = row < p.n;
+  const int64_t first_row = block * kMlpThreads;
   for (int64_t member = blockIdx.y; member < p.members; member += gridDim.y) {
     const float* x = p.x + p.x_at.of(member);
     float* saved = p.saved ? p.saved + (member * p.row_blocks + block) * p.hidden_total *
                                            kMlpThreads
                            : nullptr;
+    const bool valid = first_row + t < p.n;  // thread t loads row t of the tile
     for (int i = 0; i < p.widths[0]; ++i) {
-      activations[0][i][t] = valid ? x[row * p.widths[0] + i] : 0.0f;
+      activations[0][i][t] = valid ? x[(first_row + t) * p.widths[0] + i] : 0.0f;
     }
     int in = 0;
     for (int l = 0; l < p.layers; ++l) {
       const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
       const float* w = p.params + p.params_at.of(member) + p.layer_at[l];
       const float* bias = w + fan_in * fan_out;
-      __syncthreads();  // the previous layer is done with `weights`
-      for (int e = t; e < fan_in * fan_out; e += kMlpThreads) weights[e] = w[e];
+      __syncthreads();  // the previous layer is done with `weights` and wrote its outputs
+      for (int e = t; e < fan_in * fan_out; e += kMlpThreads) {
+        weights[e / fan_out * kMlpWidth + e % fan_out] = w[e];
+      }
       __syncthreads();
       const bool hidden = l + 1 < p.layers;
-      for (int j = 0; j < fan_out; ++j) {
-        float z = bias[j];
-        for (int i = 0; i < fan_in; ++i) {
-          z = fmaf(weights[i * fan_out + j], activations[in][i][t], z);
+      if (j0 < fan_out) {
+        float acc[kMlpMicro][8];  // [feature][row]
+#pragma unroll
+        for (int c = 0; c < kMlpMicro; ++c) {
+          const float start = j0 + c < fan_out ? bias[j0 + c] : 0.0f;
+#pragma unroll
+          for (int r = 0; r < 8; ++r) acc[c][r] = start;
         }
-        if (hidden) {
-          z = tanhf(z);
-          activations[1 - in][j][t] = z;
-          if (saved) saved[(p.hidden_at[l + 1] + j) * kMlpThreads + t] = z;
-        } else if (valid) {
-          p.y[(member * p.n + row) * fan_out + j] = z;
+        for (int k = 0; k < fan_in; ++k) {
+          float a[8], wk[kMlpMicro];
+          load_lane_rows(activations[in][k], lane, a);
+          load_eight(weights + k * kMlpWidth + j0, wk);  // features past fan_out: discarded
+#pragma unroll
+          for (int c = 0; c < kMlpMicro; ++c) {
+#pragma unroll
+            for (int r = 0; r < 8; ++r) acc[c][r] = fmaf(wk[c], a[r], acc[c][r]);
+          }
+        }
+#pragma unroll
+        for (int c = 0; c < kMlpMicro; ++c) {
+          const int j = j0 + c;
+          if (j >= fan_out) break;
+          if (hidden) {
+#pragma unroll
+            for (int r = 0; r < 8; ++r) acc[c][r] = tanhf(acc[c][r]);
+            store_lane_rows(activations[1 - in][j], lane, acc[c]);
+            if (saved) {
+              store_lane_rows(saved + (p.hidden_at[l + 1] + j) * kMlpThreads, lane, acc[c]);
+            }
+          } else {
+#pragma unroll
+            for (int r = 0; r < 8; ++r) {
+              const int64_t row = first_row + mlp_tile_row(lane, r);
+              if (row < p.n) p.y[(member * p.n + row) * fan_out + j] = acc[c][r];
+            }
+          }
         }
       }
       in = 1 - in;
@@ -98,13 +163,64 @@ __global__ void mlp_forward_kernel(const MlpParams p) {
   }
 }
 
+// This block's [dW; db] of one layer over one tile, added to its partial: dW[i][j] = sum over
+// rows r of input[i][r] grad[j][r], thread t computing i in 8 (t / jg) .. + 8, j in 8 (t % jg)
+// .. + 8 (jg = column blocks). Each lane starts its walk over the rows at its own 4-row chunk,
+// so that the 8 lanes of a quarter-warp read distinct banks; db[j] = sum of grad[j][r].
+__device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThreads],
+                                                    const float (*grad)[kMlpThreads],
+                                                    int fan_in, int fan_out, float* partial) {
+  const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
+  const int column_blocks = (fan_out + kMlpMicro - 1) / kMlpMicro;
+  const int i0 = t / column_blocks * kMlpMicro, j0 = t % column_blocks * kMlpMicro;
+  if (i0 < fan_in) {
+    float acc[kMlpMicro][kMlpMicro] = {};  // [i][j]
+    constexpr int kChunks = kMlpThreads / 4;
+    for (int q = 0; q < kChunks; ++q) {
+      const int r = (q + lane) % kChunks * 4;
+      float4 g[kMlpMicro];
+#pragma unroll
+      for (int c = 0; c < kMlpMicro; ++c) {
+        g[c] = *reinterpret_cast<const float4*>(&grad[j0 + c][r]);  // past fan_out: discarded
+      }
+#pragma unroll
+      for (int ci = 0; ci < kMlpMicro; ++ci) {
+        const float4 a = *reinterpret_cast<const float4*>(&input[i0 + ci][r]);
+#pragma unroll
+        for (int c = 0; c < kMlpMicro; ++c) {
+          acc[ci][c] = fmaf(a.x, g[c].x, acc[ci][c]);
+          acc[ci][c] = fmaf(a.y, g[c].y, acc[ci][c]);
+          acc[ci][c] = fmaf(a.z, g[c].z, acc[ci][c]);
+          acc[ci][c] = fmaf(a.w, g[c].w, acc[ci][c]);
+        }
+      }
+    }
+#pragma unroll
+    for (int ci = 0; ci < kMlpMicro; ++ci) {
+#pragma unroll
+      for (int c = 0; c < kMlpMicro; ++c) {
+        if (i0 + ci < fan_in && j0 + c < fan_out) {
+          partial[(i0 + ci) * fan_out + j0 + c] += acc[ci][c];
+        }
+      }
+    }
+  }
+  for (int j = t; j < fan_out; j += kMlpThreads) {
+    float sum = 0.0f;
+    for (int r = 0; r < kMlpThreads; ++r) sum += grad[j][(r + t) % kMlpThreads];  // banks
+    partial[fan_in * fan_out + j] += sum;
+  }
+}
+
 // Backward: grid (slots, members, 1). Block `slot` handles row blocks slot, slot + slots, ...
 // and writes the sum of their weight gradients to its own partial; mlp_sum_partials adds the
 // slots in order, so the result is deterministic.
-__global__ void mlp_backward_kernel(const MlpParams p) {
-  __shared__ float weights[kMlpWidth * kMlpWidth];
-  __shared__ float tiles[2][kMlpWidth][kMlpThreads];  // a layer's input, and its gradient
-  const int t = static_cast<int>(threadIdx.x);
+__global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpParams p) {
+  __shared__ __align__(16) float weights[kMlpWidth * kMlpWidth];  // W_l transposed: [j][i]
+  // A layer's input, and the gradient of its output.
+  __shared__ __align__(16) float tiles[2][kMlpWidth][kMlpThreads];
+  const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
+  const int i0 = t / kMlpLanes * kMlpMicro;  // the inputs whose gradient thread t computes
   for (int64_t member = blockIdx.y; member < p.members; member += gridDim.y) {
     const int64_t size = p.layer_at[p.layers];
     float* partial = p.partials + (member * p.slots + blockIdx.x) * size;
@@ -112,8 +228,8 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
     const float* x = p.x + p.x_at.of(member);
     const float* dy = p.dy + p.dy_at.of(member);
     for (int64_t block = blockIdx.x; block < p.row_blocks; block += p.slots) {
-      const int64_t row = block * kMlpThreads + t;
-      const bool valid = row < p.n;
+      const int64_t first_row = block * kMlpThreads;
+      const bool valid = first_row + t < p.n;  // thread t loads row t of the tile
       const float* saved =
           p.saved + p.saved_at.of(member) + block * p.hidden_total * kMlpThreads;
       int grad = 0;  // tiles[grad] holds the gradient of the current layer's output
@@ -121,42 +237,62 @@ __global__ void mlp_backward_kernel(const MlpParams p) {
       __syncthreads();
       // Rows past n get a zero gradient, so they add nothing to the weight gradients.
       for (int j = 0; j < outputs; ++j) {
-        tiles[grad][j][t] = valid ? dy[row * outputs + j] : 0.0f;
+        tiles[grad][j][t] = valid ? dy[(first_row + t) * outputs + j] : 0.0f;
       }
       for (int l = p.layers - 1; l >= 0; --l) {
         const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
         const int input = 1 - grad;
         const float* w = p.params + p.params_at.of(member) + p.layer_at[l];
-        for (int i = 0; i < fan_in; ++i) {
-          tiles[input][i][t] = l == 0 ? (valid ? x[row * fan_in + i] : 0.0f)
-                                      : saved[(p.hidden_at[l] + i) * kMlpThreads + t];
-        }
-        for (int e = t; e < fan_in * fan_out; e += kMlpThreads) weights[e] = w[e];
-        __syncthreads();
-        // [dW; db] of this block: pair e = (i, j) of (fan_in + 1) × fan_out, i = fan_in is db.
-        float* layer_partial = partial + p.layer_at[l];
-        for (int e = t; e < (fan_in + 1) * fan_out; e += kMlpThreads) {
-          const int i = e / fan_out, j = e % fan_out;
-          float sum = 0.0f;
-          for (int r = 0; r < kMlpThreads; ++r) {
-            sum = fmaf(i < fan_in ? tiles[input][i][r] : 1.0f, tiles[grad][j][r], sum);
+        if (l == 0) {
+          for (int i = 0; i < fan_in; ++i) {
+            tiles[input][i][t] = valid ? x[(first_row + t) * fan_in + i] : 0.0f;
           }
-          layer_partial[e] += sum;
+        } else {
+          const float* from = saved + p.hidden_at[l] * kMlpThreads;
+          for (int e = t; e < fan_in * kMlpThreads; e += kMlpThreads) {
+            tiles[input][e / kMlpThreads][e % kMlpThreads] = from[e];
+          }
+        }
+        // Transposed as it is stored: consecutive threads write consecutive addresses.
+        for (int e = t; e < fan_in * fan_out; e += kMlpThreads) {
+          const int i = e % fan_in, j = e / fan_in;
+          weights[j * kMlpWidth + i] = w[i * fan_out + j];
         }
         __syncthreads();
-        // The input's gradient, over this thread's own row (column t of both tiles); the
-        // first layer's is dx, skipped when not wanted (null).
-        const int gradient_inputs = l == 0 && p.dx == nullptr ? 0 : fan_in;
-        for (int i = 0; i < gradient_inputs; ++i) {
-          float sum = 0.0f;
+        mlp_weight_gradient(tiles[input], tiles[grad], fan_in, fan_out, partial + p.layer_at[l]);
+        __syncthreads();  // the input's gradient overwrites the input
+        // The input's gradient, sum over j of W[i][j] grad[j][r]: for a hidden layer's input
+        // times tanh' from its output, in place; the first layer's is dx, skipped when not
+        // wanted (null).
+        if (i0 < fan_in && (l > 0 || p.dx != nullptr)) {
+          float acc[kMlpMicro][8] = {};  // [input][row]
           for (int j = 0; j < fan_out; ++j) {
-            sum = fmaf(weights[i * fan_out + j], tiles[grad][j][t], sum);
+            float g[8], wj[kMlpMicro];
+            load_lane_rows(tiles[grad][j], lane, g);
+            load_eight(weights + j * kMlpWidth + i0, wj);  // inputs past fan_in: discarded
+#pragma unroll
+            for (int c = 0; c < kMlpMicro; ++c) {
+#pragma unroll
+              for (int r = 0; r < 8; ++r) acc[c][r] = fmaf(wj[c], g[r], acc[c][r]);
+            }
           }
-          if (l == 0) {
-            if (valid) p.dx[(member * p.n + row) * fan_in + i] = sum;
-          } else {
-            const float a = tiles[input][i][t];
-            tiles[input][i][t] = sum * (1.0f - a * a);  // tanh' from its output
+#pragma unroll
+          for (int c = 0; c < kMlpMicro; ++c) {
+            const int i = i0 + c;
+            if (i >= fan_in) break;
+            if (l > 0) {
+              float a[8];
+              load_lane_rows(tiles[input][i], lane, a);
+#pragma unroll
+              for (int r = 0; r < 8; ++r) acc[c][r] *= 1.0f - a[r] * a[r];
+              store_lane_rows(tiles[input][i], lane, acc[c]);
+            } else {
+#pragma unroll
+              for (int r = 0; r < 8; ++r) {
+                const int64_t row = first_row + mlp_tile_row(lane, r);
+                if (row < p.n) p.dx[(member * p.n + row) * fan_in + i] = acc[c][r];
+              }
+            }
           }
         }
         grad = input;
