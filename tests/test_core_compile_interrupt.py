@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from nnreg.core import _engine
+from nnreg.core import _interrupt_safety
 
 
 class SlowLowered:
@@ -25,7 +25,7 @@ def test_ctrl_c_while_compiling_is_raised_without_waiting_for_the_compiler():
     interrupted = threading.Event()
     threading.Timer(0.05, interrupted.set).start()
     with pytest.raises(KeyboardInterrupt):
-        _engine._compile_interruptibly(lambda: lowered, interrupted.is_set)
+        _interrupt_safety.compile_interruptibly(lambda: lowered, interrupted.is_set)
     compilers = [t for t in threading.enumerate() if t.name == "nnreg-compile"]
     assert compilers and not lowered.compiled.is_set()  # still compiling: not waited for
     assert not compilers[0].daemon  # a normal exit waits for it instead of tearing XLA down
@@ -37,7 +37,7 @@ def test_ctrl_c_while_compiling_is_raised_without_waiting_for_the_compiler():
 def test_a_compilation_finishes_before_training_starts():
     lowered = SlowLowered()
     threading.Timer(0.05, lowered.release.set).start()
-    _engine._compile_interruptibly(lambda: lowered, lambda: False)
+    _interrupt_safety.compile_interruptibly(lambda: lowered, lambda: False)
     assert lowered.compiled.is_set()
 
 
@@ -47,4 +47,4 @@ def test_a_compilation_error_is_raised_on_the_callers_thread():
             raise ValueError("XLA rejected the program")
 
     with pytest.raises(ValueError, match="XLA rejected the program"):
-        _engine._compile_interruptibly(FailingLowered, lambda: False)
+        _interrupt_safety.compile_interruptibly(FailingLowered, lambda: False)

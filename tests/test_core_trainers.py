@@ -10,7 +10,7 @@ import optax
 import pytest
 
 import nnreg.core as core
-from nnreg.core import _engine
+from nnreg.core import _engine, _epoch_chunk, _interrupt_safety
 
 
 def lecture_loop(lecture, params, x, y, x_val, y_val, epochs, update):
@@ -181,13 +181,13 @@ def test_a_repeated_run_traces_and_compiles_nothing(method, caplog, monkeypatch)
     params = core.init_params()
     adam = optax.adam(1e-3)
     lowerings = []
-    compile_interruptibly = _engine._compile_interruptibly
+    compile_interruptibly = _interrupt_safety.compile_interruptibly
 
     def counted(lower, interrupted):
         lowerings.append(lower)
         return compile_interruptibly(lower, interrupted)
 
-    monkeypatch.setattr(_engine, "_compile_interruptibly", counted)
+    monkeypatch.setattr(_interrupt_safety, "compile_interruptibly", counted)
     monkeypatch.setattr(_engine, "_compiled_chunks", collections.OrderedDict())
 
     def run(rate):
@@ -224,11 +224,11 @@ def test_a_jaxlib_without_the_tuned_compiler_options_trains_with_its_defaults(mo
     x, y = core.generate_data(data_size=40)
     params = core.init_params()
     tuned = core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=20)
-    monkeypatch.setattr(_engine, "TUNED_COMPILER_OPTIONS", {"xla_cpu_no_such_option": "1"})
+    monkeypatch.setattr(_epoch_chunk, "TUNED_COMPILER_OPTIONS", {"xla_cpu_no_such_option": "1"})
     with pytest.raises(jax.errors.JaxRuntimeError, match="No such compile option"):
-        jax.jit(abs, compiler_options=_engine.TUNED_COMPILER_OPTIONS)(1.0)
+        jax.jit(abs, compiler_options=_epoch_chunk.TUNED_COMPILER_OPTIONS)(1.0)
     monkeypatch.setattr(
-        _engine, "compiled_chunk", functools.cache(_engine.compiled_chunk.__wrapped__)
+        _epoch_chunk, "compiled_chunk", functools.cache(_epoch_chunk.compiled_chunk.__wrapped__)
     )
     fallback = core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=20)
     np.testing.assert_allclose(fallback.train_loss, tuned.train_loss, rtol=1e-6)

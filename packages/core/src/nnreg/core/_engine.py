@@ -9,10 +9,7 @@ chunks. The epoch count of a chunk is a traced argument: changing it never recom
 """
 
 import collections
-import contextlib
 import functools
-import signal
-import threading
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -20,30 +17,16 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jax.experimental import multihost_utils
 from jax.sharding import NamedSharding, PartitionSpec
 
+from . import _epoch_chunk, _interrupt_safety
 from ._results import divergence_epoch
 
 TARGET_CHUNK_SECONDS = 0.2
 FIRST_CHUNK_EPOCHS = 16  # its time sizes the next chunk
 MAX_CHUNK_GROWTH = 8
 MAX_CHUNK_EPOCHS = 4096  # the loss buffers of one chunk hold this many epochs
-
-
-class _Best(NamedTuple):
-    """Per member: the lowest validation loss seen so far, when, and with which parameters."""
-
-    val_loss: jax.Array  # (members,)
-    epoch: jax.Array  # (members,)
-    params: list
-
-
-class _State(NamedTuple):
-    params: list
-    opt_state: object
-    best: _Best | None
 
 
 class Outcome(NamedTuple):
@@ -57,37 +40,6 @@ class Outcome(NamedTuple):
     diverged_epoch: np.ndarray  # (members,), -1 where every loss was finite
     best_epoch: np.ndarray | None
     stopped_early: bool
-
-
-def _keep_better(best, val_loss, epoch, params):
-    improved = val_loss < best.val_loss  # NaN never improves
-
-    def pick(new, old):
-        return jnp.where(improved.reshape(-1, *(1,) * (new.ndim - 1)), new, old)
-
-    epoch = jnp.broadcast_to(epoch, improved.shape)
-    return jax.tree.map(pick, _Best(val_loss, epoch, params), best)
-
-
-# XLA's CPU backend hands reductions to YNNPACK by default, which for the engine's per-member
-# losses of an ensemble cost more than all the rest of an epoch outside the network: 64 Adam
-# members on two devices, 300 against 127 µs an epoch (dots stay with YNNPACK; single runs
-# and the plain network are not affected). A jaxlib that does not know the option compiles
-# chunks with its defaults.
-TUNED_COMPILER_OPTIONS = {
-    "xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"
-}
-
-
-@functools.cache
-def compiled_chunk():
-    """The jitted chunk, with TUNED_COMPILER_OPTIONS where this jaxlib accepts them."""
-    static = ("update", "predict")
-    try:
-        jax.jit(jnp.sum, compiler_options=TUNED_COMPILER_OPTIONS).lower(jnp.zeros(2)).compile()
-    except jax.errors.JaxRuntimeError:
-        return jax.jit(_run_chunk, static_argnames=static)
-    return jax.jit(_run_chunk, static_argnames=static, compiler_options=TUNED_COMPILER_OPTIONS)
 
 
 @functools.lru_cache(maxsize=32)
@@ -121,52 +73,6 @@ def _add_member_axis(tree):
 def first_member(tree):
     """Member 0 of every leaf: one dispatch, where slicing each leaf eagerly costs one each."""
     return jax.tree.map(lambda leaf: leaf[0], tree)
-
-
-def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
-    x, y, x_val, y_val = data
-
-    def losses(params):
-        """Each member's training and validation loss, ``(members,)`` each."""
-        predictions = predict(params, x)
-        train = _mean_squared(predictions, y)
-        if x_val is None:  # the validation inputs are the training inputs: one pass serves both
-            return train, _mean_squared(predictions, y_val)
-        return train, _mean_squared(predict(params, x_val), y_val)
-
-    def summed(params):
-        train, val = losses(params)
-        return train.sum(), (train, val)  # members are independent: d(sum)/d(member) = own grad
-
-    def epoch(i, carry):
-        params, opt_state, best, train_buffer, val_buffer = carry
-        (_, (train_loss, val_loss)), grads = jax.value_and_grad(summed, has_aux=True)(params)
-        if best is not None:
-            best = _keep_better(best, val_loss, first_epoch + i, params)
-        updates, opt_state = jax.vmap(update)(grads, opt_state, params)
-        params = optax.apply_updates(params, updates)
-        # i < epochs <= the buffers' length: an update in place needs no bounds check (a
-        # scatter, `.at[i].set`, costs two more XLA steps an epoch to check them).
-        train_buffer = _write_row(train_buffer, train_loss, i)
-        val_buffer = _write_row(val_buffer, val_loss, i)
-        return params, opt_state, best, train_buffer, val_buffer
-
-    params, opt_state, best, train_buffer, val_buffer = jax.lax.fori_loop(
-        0, epochs, epoch, (*state, buffer, buffer)
-    )
-    end_losses = jnp.stack(losses(params))
-    if best is not None:
-        best = _keep_better(best, end_losses[1], first_epoch + epochs, params)
-    return _State(params, opt_state, best), train_buffer, val_buffer, end_losses
-
-
-def _write_row(buffer, row, i):
-    # As `.at[i].set` would, the row takes the buffer's dtype (float64 losses under x64).
-    return jax.lax.dynamic_update_index_in_dim(buffer, row.astype(buffer.dtype), i, 0)
-
-
-def _mean_squared(predictions, y):
-    return jnp.mean((predictions - y[None]) ** 2, axis=(1, 2))
 
 
 def share_inputs(data):
@@ -209,23 +115,23 @@ def run(
         # Decided between chunks, one at a time: the stop overshoots by less than patience.
         capacity = min(capacity, patience)
         members = jax.tree.leaves(params)[0].shape[0]
-        best = _Best(
+        best = _epoch_chunk.Best(
             jnp.full((members,), jnp.inf, jnp.float32), jnp.zeros((members,), jnp.int32), params
         )
-    state = _State(params, opt_state, best)
+    state = _epoch_chunk.ChunkState(params, opt_state, best)
     buffer = _loss_buffer(capacity, params)
-    run_chunk = compiled_chunk()
+    run_chunk = _epoch_chunk.compiled_chunk()
     train_chunks, val_chunks = [], []
     dispatched, done, length = 0, 0, min(capacity, FIRST_CHUNK_EPOCHS)
     in_flight = []  # chunks dispatched and not yet read
     most_in_flight = 1 if patience is not None else 2
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
-    with _interrupts_held() as interrupted:
+    with _interrupt_safety.interrupts_held() as interrupted:
         first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), data)
         signature = _chunk_signature(run_chunk, first_chunk, update, predict)
         if signature not in _compiled_chunks:
-            _compile_interruptibly(
+            _interrupt_safety.compile_interruptibly(
                 lambda: run_chunk.lower(*first_chunk, update=update, predict=predict), interrupted
             )
             _compiled_chunks[signature] = True
@@ -333,57 +239,3 @@ def to_host(array):
     if jax.process_count() > 1:
         return np.asarray(multihost_utils.process_allgather(array, tiled=True))
     return np.asarray(array)
-
-
-def _compile_interruptibly(lower, interrupted):
-    """Compile the chunk ``lower()`` traces, on another thread, so that Ctrl-C need not wait.
-
-    XLA's compilation holds the calling thread for a second or more and no Python signal
-    handler runs meanwhile. Tracing stays on this thread, under the caller's JAX settings;
-    the jitted chunk then finds the compiled program in its cache (or in the persistent
-    compilation cache). On Ctrl-C, KeyboardInterrupt is raised at once and the compilation
-    finishes unobserved: the thread is not a daemon, so an interpreter that exits normally
-    waits for it rather than tearing XLA down under it.
-    """
-    lowered = lower()
-    failure = []
-
-    def compile_lowered():
-        try:
-            lowered.compile()
-        except BaseException as err:  # re-raised on the caller's thread
-            failure.append(err)
-
-    compiling = threading.Thread(target=compile_lowered, name="nnreg-compile")
-    compiling.start()
-    while compiling.is_alive():
-        compiling.join(0.02)
-        if interrupted():
-            raise KeyboardInterrupt
-    if failure:
-        raise failure[0]
-
-
-@contextlib.contextmanager
-def _interrupts_held():
-    """Hold Ctrl-C while chunks compute; yield a check for whether one arrived.
-
-    The loop raises KeyboardInterrupt itself once nothing computes: an interrupt that
-    unwinds while XLA still runs can crash the interpreter on its way out. Chunks last a
-    fraction of a second, so the wait is short. Only the main thread can install a handler,
-    and only Python's default one is replaced.
-    """
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield lambda: False
-        return
-    received = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield lambda: bool(received)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:  # one that arrived after the last chunk was read
-        raise KeyboardInterrupt
