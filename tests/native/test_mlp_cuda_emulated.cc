@@ -45,7 +45,8 @@ struct Case {
 };
 
 // No rows, a partial block, several blocks, widths 1 to 64 (whole and partial register tiles of
-// 8 features), and 300 members, whose 2 backward slots stride over 3 row blocks.
+// 8 features), the most layers (8), and 300 members, whose 2 backward slots stride over 3 row
+// blocks.
 const std::vector<Case> kCases = {
     {{1, 10, 10, 10, 1}, 2, 130, true},
     {{3, 1}, 1, 0, false},
@@ -53,6 +54,7 @@ const std::vector<Case> kCases = {
     {{1, 4, 1}, 3, 1, true},
     {{5, 17, 63, 9, 2}, 2, 200, false},
     {{64, 64, 64, 1}, 1, 70, false},
+    {{3, 64, 64, 64, 64, 64, 64, 64, 2}, 2, 65, false},
     {{2, 9, 3}, 300, 130, true},
 };
 

@@ -1,11 +1,10 @@
 // mlp_tanh's CUDA kernels: one block of 64 threads per (member, block of kMlpRowBlock rows).
 // The current layer's weights and the block's activations live in shared memory, feature-major
 // (feature f of row r at [f][r]), and every product is register-tiled: a thread computes 8
-// rows x 8 features (or 8 x 8 weight gradients) in registers, from 2 vector loads of each
-// operand per step, so each shared-memory load feeds 16-32 multiply-adds (one thread per row,
-// the first design, read two values from shared memory per multiply-add). Device code only,
-// reached through mlp_plan.cuh from mlp_tanh_cuda.cu and from the host emulation test in
-// tests/native.
+// rows x 8 features (or 8 x 8 weight gradients) in registers, and each 128-bit shared-memory
+// load feeds 16 multiply-adds (one thread per row, the first design, read two values from
+// shared memory per multiply-add). Device code only, reached through mlp_plan.cuh from
+// mlp_tanh_cuda.cu and from the host emulation test in tests/native.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +15,9 @@ namespace nnreg::cuda {
 
 constexpr int kMlpThreads = static_cast<int>(kMlpRowBlock);
 constexpr int kMlpWidth = static_cast<int>(kMlpMaxWidth);
-// A thread's register tile is kMlpMicro x kMlpMicro; kMlpLanes threads share a block of
-// features and split the rows between them.
+// A thread's register tile is kMlpMicro x kMlpMicro. In the forward and the input gradient,
+// kMlpLanes threads share a block of 8 features and split the 64 rows between them; in the
+// weight gradient each thread owns an 8 x 8 block of the layer's weights over all 64 rows.
 constexpr int kMlpMicro = 8;
 constexpr int kMlpLanes = kMlpThreads / kMlpMicro;
 static_assert(kMlpThreads == 64 && kMlpWidth == 64,
@@ -41,7 +41,7 @@ struct MemberOffsets {
   }
 };
 
-// Everything one forward or backward launch reads, by value (about 2 KiB of parameters).
+// Everything one forward or backward launch reads, by value (about 600 bytes of parameters).
 struct MlpParams {
   int layers;
   int widths[kMlpMaxLayers + 1];
@@ -60,9 +60,19 @@ struct MlpParams {
   MemberOffsets dy_at;
   float* dx;  // backward: null when x's gradient is not wanted
   float* grads;     // backward: packed as params, one block per member
-  float* partials;  // backward: [member][slot][packed as params]
+  float* partials;  // backward: [member][slot][a partial, laid out by partial_at]
   int slots;        // blocks per member in the backward, each summing a stride of row blocks
+  // Backward: where layer l's block of a partial starts (partial_at[layers]: a partial's size).
+  // A layer's block is its weight gradients thread-major, element k (= 8 ci + c) of thread t's
+  // 8 x 8 tile at k * tiles + t (tiles = threads that own one), so that a warp's
+  // read-modify-write of one element covers consecutive floats; then its fan_out biases.
+  int64_t partial_at[kMlpMaxLayers + 1];
 };
+
+// Threads that own an 8 x 8 tile of a fan_in x fan_out layer's weight gradients.
+__host__ __device__ inline int mlp_weight_tiles(int fan_in, int fan_out) {
+  return (fan_in + kMlpMicro - 1) / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro);
+}
 
 // The 8 rows of a 64-row tile that lane `lane` (0-7) of a feature block computes: two runs of
 // 4, at 4 lane and 32 + 4 lane, so that the 8 lanes of a quarter-warp read 32 consecutive
@@ -163,17 +173,19 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_forward_kernel(const MlpParam
   }
 }
 
-// This block's [dW; db] of one layer over one tile, added to its partial: dW[i][j] = sum over
-// rows r of input[i][r] grad[j][r], thread t computing i in 8 (t / jg) .. + 8, j in 8 (t % jg)
-// .. + 8 (jg = column blocks). Each lane starts its walk over the rows at its own 4-row chunk,
-// so that the 8 lanes of a quarter-warp read distinct banks; db[j] = sum of grad[j][r].
+// This block's [dW; db] of one layer over one tile, added to its block of the partial (see
+// MlpParams::partial_at): dW[i][j] = sum over rows r of input[i][r] grad[j][r], thread t
+// computing i in 8 (t / jg) .. + 8, j in 8 (t % jg) .. + 8 (jg = column blocks). Each lane
+// starts its walk over the rows at its own 4-row chunk, so that the 8 lanes of a quarter-warp
+// read distinct banks; db[j] = sum of grad[j][r].
 __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThreads],
                                                     const float (*grad)[kMlpThreads],
                                                     int fan_in, int fan_out, float* partial) {
   const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
   const int column_blocks = (fan_out + kMlpMicro - 1) / kMlpMicro;
+  const int tiles = mlp_weight_tiles(fan_in, fan_out);
   const int i0 = t / column_blocks * kMlpMicro, j0 = t % column_blocks * kMlpMicro;
-  if (i0 < fan_in) {
+  if (t < tiles) {
     float acc[kMlpMicro][kMlpMicro] = {};  // [i][j]
     constexpr int kChunks = kMlpThreads / 4;
     for (int q = 0; q < kChunks; ++q) {
@@ -200,7 +212,7 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
 #pragma unroll
       for (int c = 0; c < kMlpMicro; ++c) {
         if (i0 + ci < fan_in && j0 + c < fan_out) {
-          partial[(i0 + ci) * fan_out + j0 + c] += acc[ci][c];
+          partial[(ci * kMlpMicro + c) * tiles + t] += acc[ci][c];
         }
       }
     }
@@ -208,7 +220,7 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
   for (int j = t; j < fan_out; j += kMlpThreads) {
     float sum = 0.0f;
     for (int r = 0; r < kMlpThreads; ++r) sum += grad[j][(r + t) % kMlpThreads];  // banks
-    partial[fan_in * fan_out + j] += sum;
+    partial[kMlpMicro * kMlpMicro * tiles + j] += sum;
   }
 }
 
@@ -216,13 +228,13 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
 // and writes the sum of their weight gradients to its own partial; mlp_sum_partials adds the
 // slots in order, so the result is deterministic.
 __global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpParams p) {
-  __shared__ __align__(16) float weights[kMlpWidth * kMlpWidth];  // W_l transposed: [j][i]
+  __shared__ __align__(16) float weights[kMlpWidth * kMlpWidth];  // W_l[i][j] at i * 64 + j
   // A layer's input, and the gradient of its output.
   __shared__ __align__(16) float tiles[2][kMlpWidth][kMlpThreads];
   const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
   const int i0 = t / kMlpLanes * kMlpMicro;  // the inputs whose gradient thread t computes
   for (int64_t member = blockIdx.y; member < p.members; member += gridDim.y) {
-    const int64_t size = p.layer_at[p.layers];
+    const int64_t size = p.partial_at[p.layers];
     float* partial = p.partials + (member * p.slots + blockIdx.x) * size;
     for (int64_t e = t; e < size; e += kMlpThreads) partial[e] = 0.0f;
     const float* x = p.x + p.x_at.of(member);
@@ -253,27 +265,48 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpPara
             tiles[input][e / kMlpThreads][e % kMlpThreads] = from[e];
           }
         }
-        // Transposed as it is stored: consecutive threads write consecutive addresses.
         for (int e = t; e < fan_in * fan_out; e += kMlpThreads) {
-          const int i = e % fan_in, j = e / fan_in;
-          weights[j * kMlpWidth + i] = w[i * fan_out + j];
+          weights[e / fan_out * kMlpWidth + e % fan_out] = w[e];
         }
         __syncthreads();
-        mlp_weight_gradient(tiles[input], tiles[grad], fan_in, fan_out, partial + p.layer_at[l]);
+        mlp_weight_gradient(tiles[input], tiles[grad], fan_in, fan_out, partial + p.partial_at[l]);
         __syncthreads();  // the input's gradient overwrites the input
         // The input's gradient, sum over j of W[i][j] grad[j][r]: for a hidden layer's input
         // times tanh' from its output, in place; the first layer's is dx, skipped when not
         // wanted (null).
         if (i0 < fan_in && (l > 0 || p.dx != nullptr)) {
           float acc[kMlpMicro][8] = {};  // [input][row]
-          for (int j = 0; j < fan_out; ++j) {
-            float g[8], wj[kMlpMicro];
-            load_lane_rows(tiles[grad][j], lane, g);
-            load_eight(weights + j * kMlpWidth + i0, wj);  // inputs past fan_in: discarded
+          // Four outputs j a step: one vector load of W[i][j..j+3] per input i, the same for
+          // the 8 lanes of a quarter-warp (a broadcast); rows of inputs past fan_in: discarded.
+          int j = 0;
+          for (; j + 4 <= fan_out; j += 4) {
+            float4 wi[kMlpMicro];
+#pragma unroll
+            for (int c = 0; c < kMlpMicro; ++c) {
+              wi[c] = *reinterpret_cast<const float4*>(weights + (i0 + c) * kMlpWidth + j);
+            }
+            float g[4][8];
+#pragma unroll
+            for (int q = 0; q < 4; ++q) load_lane_rows(tiles[grad][j + q], lane, g[q]);
 #pragma unroll
             for (int c = 0; c < kMlpMicro; ++c) {
 #pragma unroll
-              for (int r = 0; r < 8; ++r) acc[c][r] = fmaf(wj[c], g[r], acc[c][r]);
+              for (int r = 0; r < 8; ++r) {
+                acc[c][r] = fmaf(wi[c].x, g[0][r], acc[c][r]);
+                acc[c][r] = fmaf(wi[c].y, g[1][r], acc[c][r]);
+                acc[c][r] = fmaf(wi[c].z, g[2][r], acc[c][r]);
+                acc[c][r] = fmaf(wi[c].w, g[3][r], acc[c][r]);
+              }
+            }
+          }
+          for (; j < fan_out; ++j) {  // the last fan_out % 4: never past fan_out's gradients
+            float g[8];
+            load_lane_rows(tiles[grad][j], lane, g);
+#pragma unroll
+            for (int c = 0; c < kMlpMicro; ++c) {
+              const float wc = weights[(i0 + c) * kMlpWidth + j];
+#pragma unroll
+              for (int r = 0; r < 8; ++r) acc[c][r] = fmaf(wc, g[r], acc[c][r]);
             }
           }
 #pragma unroll
@@ -302,16 +335,30 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpPara
   }
 }
 
-// A member's gradients = the sum of its slots, in slot order.
+// A member's gradients = the sum of its slots, in slot order, each element read from where
+// its layer's block of a partial keeps it (MlpParams::partial_at).
 __global__ void mlp_sum_partials(const MlpParams p) {
-  const int64_t size = p.layer_at[p.layers];
+  const int64_t size = p.layer_at[p.layers], partial_size = p.partial_at[p.layers];
   const int64_t total = p.members * size;
   for (int64_t at = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; at < total;
        at += int64_t{gridDim.x} * blockDim.x) {
     const int64_t member = at / size, e = at % size;
-    const float* slot = p.partials + member * p.slots * size + e;
+    int l = 0;
+    while (e >= p.layer_at[l + 1]) ++l;
+    const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
+    const int64_t local = e - p.layer_at[l];
+    const int tiles = mlp_weight_tiles(fan_in, fan_out);
+    int64_t from = p.partial_at[l];
+    if (local < int64_t{fan_in} * fan_out) {
+      const int i = static_cast<int>(local / fan_out), j = static_cast<int>(local % fan_out);
+      const int owner = i / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro) + j / kMlpMicro;
+      from += (i % kMlpMicro * kMlpMicro + j % kMlpMicro) * tiles + owner;
+    } else {
+      from += kMlpMicro * kMlpMicro * tiles + (local - int64_t{fan_in} * fan_out);  // a bias
+    }
+    const float* slot = p.partials + member * p.slots * partial_size + from;
     float sum = 0.0f;
-    for (int s = 0; s < p.slots; ++s) sum += slot[s * size];
+    for (int s = 0; s < p.slots; ++s) sum += slot[s * partial_size];
     p.grads[at] = sum;
   }
 }

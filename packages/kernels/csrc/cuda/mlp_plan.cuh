@@ -32,9 +32,24 @@ inline int64_t mlp_backward_slots(const MlpShape& shape) {
   return std::clamp<int64_t>(wanted, 1, std::max<int64_t>(shape.row_blocks(), 1));
 }
 
+// Where each layer's block of a backward partial starts (MlpParams::partial_at); the last
+// entry is a partial's size.
+inline void mlp_partial_layout(const MlpShape& shape, int64_t (&partial_at)[kMlpMaxLayers + 1]) {
+  partial_at[0] = 0;
+  for (int64_t l = 0; l < shape.layers(); ++l) {
+    const int fan_in = static_cast<int>(shape.widths[l]);
+    const int fan_out = static_cast<int>(shape.widths[l + 1]);
+    const int64_t weight_tiles = mlp_weight_tiles(fan_in, fan_out);
+    partial_at[l + 1] = partial_at[l] + kMlpMicro * kMlpMicro * weight_tiles + fan_out;
+  }
+}
+
 // Device scratch the backward needs for its partial weight gradients.
 inline size_t mlp_backward_scratch_floats(const MlpShape& shape) {
-  return static_cast<size_t>(shape.members * mlp_backward_slots(shape) * shape.params_size());
+  int64_t partial_at[kMlpMaxLayers + 1];
+  mlp_partial_layout(shape, partial_at);
+  return static_cast<size_t>(shape.members * mlp_backward_slots(shape) *
+                             partial_at[shape.layers()]);
 }
 
 inline bool to_offsets(const MemberIndex& index, MemberOffsets& offsets) {
@@ -109,6 +124,7 @@ xla::ffi::Error plan_mlp_backward(Launcher& launcher, const MlpBackwardBuffers& 
   p.dx = buffers.dx;
   p.partials = partials;
   p.slots = static_cast<int>(mlp_backward_slots(shape));
+  mlp_partial_layout(shape, p.partial_at);
   p.grads = buffers.grads;
   if (shape.members == 0) return xla::ffi::Error::Success();
   // With no rows the slots stay zero, and so do the sums.
