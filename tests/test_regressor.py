@@ -1,7 +1,9 @@
 """nnreg.core.Regressor: fit, predict in the data's units, the model file, early stopping."""
 
 import importlib.metadata
+import logging
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -204,3 +206,16 @@ def test_members_are_evaluated_together_as_each_alone(rows, monkeypatch):
     monkeypatch.setattr(_regressor, "ACTIVATION_FLOATS", 60)
     blocks = model._evaluate_members(state.members, inputs)
     np.testing.assert_allclose(blocks, together, rtol=1e-5, atol=1e-6)
+
+
+def test_predicting_a_new_number_of_rows_mostly_reuses_a_compiled_network(fitted, caplog):
+    """Evaluation pads rows to a power of two, so 65 to 128 rows share one program (run
+    eagerly, every operation compiled for every new row count: 0.2-0.3 s a shape)."""
+    model, _, _ = fitted
+    x, _ = curve_data(rows=128, seed=3)
+    model.predict(x[:70])
+    caplog.clear()
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        values = [model.predict(x[:rows]) for rows in (65, 100, 128)]
+    assert [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()] == []
+    np.testing.assert_allclose(values[1], values[2][:100], rtol=1e-6)
