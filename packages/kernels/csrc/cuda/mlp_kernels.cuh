@@ -100,6 +100,40 @@ __device__ __forceinline__ void load_eight(const float* from, float (&v)[8]) {
   v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
 }
 
+// A layer of at most 8 outputs (the network's output, usually one): thread t computes row t
+// alone, so that all 64 threads work, where 8-row tiles would leave 56 idle and take as long
+// as a 64-wide layer.
+__device__ __forceinline__ void mlp_narrow_layer(const MlpParams& p,
+                                                 const float (*in)[kMlpThreads],
+                                                 const float* weights, const float* bias,
+                                                 int fan_in, int fan_out, bool hidden,
+                                                 float (*out)[kMlpThreads], float* saved,
+                                                 int64_t member, int64_t first_row) {
+  const int t = static_cast<int>(threadIdx.x);
+  float acc[kMlpMicro];
+#pragma unroll
+  for (int c = 0; c < kMlpMicro; ++c) acc[c] = c < fan_out ? bias[c] : 0.0f;
+  for (int k = 0; k < fan_in; ++k) {
+    float wk[kMlpMicro];
+    load_eight(weights + k * kMlpWidth, wk);  // features past fan_out: discarded
+    const float a = in[k][t];
+#pragma unroll
+    for (int c = 0; c < kMlpMicro; ++c) acc[c] = fmaf(wk[c], a, acc[c]);
+  }
+  const int64_t row = first_row + t;
+#pragma unroll
+  for (int c = 0; c < kMlpMicro; ++c) {
+    if (c >= fan_out) break;
+    if (hidden) {
+      const float z = tanhf(acc[c]);
+      out[c][t] = z;
+      if (saved) saved[c * kMlpThreads + t] = z;
+    } else if (row < p.n) {
+      p.y[(member * p.n + row) * fan_out + c] = acc[c];
+    }
+  }
+}
+
 // Forward: grid (row blocks, members, 1); grid.y strides over members beyond its limit.
 // Thread t computes features 8 (t / 8) .. + 8 of its lane's rows (lane t % 8).
 __global__ void __launch_bounds__(kMlpThreads) mlp_forward_kernel(const MlpParams p) {
@@ -129,7 +163,12 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_forward_kernel(const MlpParam
       }
       __syncthreads();
       const bool hidden = l + 1 < p.layers;
-      if (j0 < fan_out) {
+      if (fan_out <= kMlpMicro) {
+        mlp_narrow_layer(p, activations[in], weights, bias, fan_in, fan_out, hidden,
+                         activations[1 - in], saved ? saved + p.hidden_at[l + 1] * kMlpThreads
+                                                    : nullptr,
+                         member, first_row);
+      } else if (j0 < fan_out) {
         float acc[kMlpMicro][8];  // [feature][row]
 #pragma unroll
         for (int c = 0; c < kMlpMicro; ++c) {
@@ -274,7 +313,29 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpPara
         // The input's gradient, sum over j of W[i][j] grad[j][r]: for a hidden layer's input
         // times tanh' from its output, in place; the first layer's is dx, skipped when not
         // wanted (null).
-        if (i0 < fan_in && (l > 0 || p.dx != nullptr)) {
+        if (fan_in <= kMlpMicro && (l > 0 || p.dx != nullptr)) {
+          // At most 8 inputs (the network's input, often one): thread t takes row t alone,
+          // so that all 64 threads work (8-row tiles would leave 56 idle).
+          float acc[kMlpMicro] = {};
+          for (int j = 0; j < fan_out; ++j) {
+            const float g = tiles[grad][j][t];
+#pragma unroll
+            for (int c = 0; c < kMlpMicro; ++c) {
+              acc[c] = fmaf(weights[c * kMlpWidth + j], g, acc[c]);  // past fan_in: discarded
+            }
+          }
+          const int64_t row = first_row + t;
+#pragma unroll
+          for (int c = 0; c < kMlpMicro; ++c) {
+            if (c >= fan_in) break;
+            if (l > 0) {
+              const float a = tiles[input][c][t];
+              tiles[input][c][t] = acc[c] * (1.0f - a * a);
+            } else if (row < p.n) {
+              p.dx[(member * p.n + row) * fan_in + c] = acc[c];
+            }
+          }
+        } else if (i0 < fan_in && (l > 0 || p.dx != nullptr)) {
           float acc[kMlpMicro][8] = {};  // [input][row]
           // Four outputs j a step: one vector load of W[i][j..j+3] per input i, the same for
           // the 8 lanes of a quarter-warp (a broadcast); rows of inputs past fan_in: discarded.
