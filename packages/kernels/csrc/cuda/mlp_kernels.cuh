@@ -63,15 +63,25 @@ struct MlpParams {
   float* partials;  // backward: [member][slot][a partial, laid out by partial_at]
   int slots;        // blocks per member in the backward, each summing a stride of row blocks
   // Backward: where layer l's block of a partial starts (partial_at[layers]: a partial's size).
-  // A layer's block is its weight gradients thread-major, element k (= 8 ci + c) of thread t's
-  // 8 x 8 tile at k * tiles + t (tiles = threads that own one), so that a warp's
-  // read-modify-write of one element covers consecutive floats; then its fan_out biases.
+  // A layer's block is its weight gradients thread-major, element k (= 8 ci + c) of the 8 x 8
+  // tile that thread t = segment * tiles + tile computes at k * segments * tiles + t (see
+  // mlp_weight_tiles), so that a warp's read-modify-write of one element covers consecutive
+  // floats; then its fan_out biases.
   int64_t partial_at[kMlpMaxLayers + 1];
 };
 
-// Threads that own an 8 x 8 tile of a fan_in x fan_out layer's weight gradients.
+// The 8 x 8 tiles of a fan_in x fan_out layer's weight gradients.
 __host__ __device__ inline int mlp_weight_tiles(int fan_in, int fan_out) {
   return (fan_in + kMlpMicro - 1) / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro);
+}
+
+// Segments of the 64 rows over which a tile's weight gradients are summed by separate
+// threads: with fewer tiles than threads (a layer of few inputs or outputs) the idle threads
+// take a share of the rows; a power of two, at most 16 segments of 4-row chunks.
+__host__ __device__ inline int mlp_weight_segments(int tiles) {
+  int segments = 1;
+  while (2 * segments * tiles <= kMlpThreads && 2 * segments <= kMlpThreads / 4) segments *= 2;
+  return segments;
 }
 
 // The 8 rows of a 64-row tile that lane `lane` (0-7) of a feature block computes: two runs of
@@ -214,21 +224,24 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_forward_kernel(const MlpParam
 
 // This block's [dW; db] of one layer over one tile, added to its block of the partial (see
 // MlpParams::partial_at): dW[i][j] = sum over rows r of input[i][r] grad[j][r], thread t
-// computing i in 8 (t / jg) .. + 8, j in 8 (t % jg) .. + 8 (jg = column blocks). Each lane
-// starts its walk over the rows at its own 4-row chunk, so that the 8 lanes of a quarter-warp
-// read distinct banks; db[j] = sum of grad[j][r].
+// computing tile t % tiles (i in 8 (tile / jg) .. + 8, j in 8 (tile % jg) .. + 8, jg column
+// blocks) over segment t / tiles of the rows. Each lane starts its walk over its rows at its
+// own 4-row chunk, so that the 8 lanes of a quarter-warp read distinct banks (where a segment
+// has 8 chunks or more); db[j] = sum of grad[j][r].
 __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThreads],
                                                     const float (*grad)[kMlpThreads],
                                                     int fan_in, int fan_out, float* partial) {
   const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
   const int column_blocks = (fan_out + kMlpMicro - 1) / kMlpMicro;
   const int tiles = mlp_weight_tiles(fan_in, fan_out);
-  const int i0 = t / column_blocks * kMlpMicro, j0 = t % column_blocks * kMlpMicro;
-  if (t < tiles) {
+  const int segments = mlp_weight_segments(tiles);
+  const int tile = t % tiles, segment = t / tiles;
+  const int i0 = tile / column_blocks * kMlpMicro, j0 = tile % column_blocks * kMlpMicro;
+  if (segment < segments) {
     float acc[kMlpMicro][kMlpMicro] = {};  // [i][j]
-    constexpr int kChunks = kMlpThreads / 4;
-    for (int q = 0; q < kChunks; ++q) {
-      const int r = (q + lane) % kChunks * 4;
+    const int chunks = kMlpThreads / 4 / segments, first = segment * chunks;
+    for (int q = 0; q < chunks; ++q) {
+      const int r = (first + (q + lane) % chunks) * 4;
       float4 g[kMlpMicro];
 #pragma unroll
       for (int c = 0; c < kMlpMicro; ++c) {
@@ -251,7 +264,7 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
 #pragma unroll
       for (int c = 0; c < kMlpMicro; ++c) {
         if (i0 + ci < fan_in && j0 + c < fan_out) {
-          partial[(ci * kMlpMicro + c) * tiles + t] += acc[ci][c];
+          partial[(ci * kMlpMicro + c) * segments * tiles + t] += acc[ci][c];
         }
       }
     }
@@ -259,7 +272,7 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
   for (int j = t; j < fan_out; j += kMlpThreads) {
     float sum = 0.0f;
     for (int r = 0; r < kMlpThreads; ++r) sum += grad[j][(r + t) % kMlpThreads];  // banks
-    partial[kMlpMicro * kMlpMicro * tiles + j] += sum;
+    partial[kMlpMicro * kMlpMicro * segments * tiles + j] += sum;
   }
 }
 
@@ -396,8 +409,8 @@ __global__ void __launch_bounds__(kMlpThreads) mlp_backward_kernel(const MlpPara
   }
 }
 
-// A member's gradients = the sum of its slots, in slot order, each element read from where
-// its layer's block of a partial keeps it (MlpParams::partial_at).
+// A member's gradients = the sum of its slots and their row segments, in order, each element
+// read from where its layer's block of a partial keeps it (MlpParams::partial_at).
 __global__ void mlp_sum_partials(const MlpParams p) {
   const int64_t size = p.layer_at[p.layers], partial_size = p.partial_at[p.layers];
   const int64_t total = p.members * size;
@@ -409,17 +422,22 @@ __global__ void mlp_sum_partials(const MlpParams p) {
     const int fan_in = p.widths[l], fan_out = p.widths[l + 1];
     const int64_t local = e - p.layer_at[l];
     const int tiles = mlp_weight_tiles(fan_in, fan_out);
+    int segments = mlp_weight_segments(tiles);
     int64_t from = p.partial_at[l];
     if (local < int64_t{fan_in} * fan_out) {
       const int i = static_cast<int>(local / fan_out), j = static_cast<int>(local % fan_out);
-      const int owner = i / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro) + j / kMlpMicro;
-      from += (i % kMlpMicro * kMlpMicro + j % kMlpMicro) * tiles + owner;
+      const int tile = i / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro) + j / kMlpMicro;
+      from += (i % kMlpMicro * kMlpMicro + j % kMlpMicro) * segments * tiles + tile;
     } else {
-      from += kMlpMicro * kMlpMicro * tiles + (local - int64_t{fan_in} * fan_out);  // a bias
+      const int64_t j = local - int64_t{fan_in} * fan_out;  // a bias: one sum over all rows
+      from += kMlpMicro * kMlpMicro * segments * tiles + j;
+      segments = 1;
     }
     const float* slot = p.partials + member * p.slots * partial_size + from;
     float sum = 0.0f;
-    for (int s = 0; s < p.slots; ++s) sum += slot[s * partial_size];
+    for (int s = 0; s < p.slots; ++s) {
+      for (int g = 0; g < segments; ++g) sum += slot[s * partial_size + g * tiles];
+    }
     p.grads[at] = sum;
   }
 }

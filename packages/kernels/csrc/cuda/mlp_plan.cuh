@@ -39,8 +39,9 @@ inline void mlp_partial_layout(const MlpShape& shape, int64_t (&partial_at)[kMlp
   for (int64_t l = 0; l < shape.layers(); ++l) {
     const int fan_in = static_cast<int>(shape.widths[l]);
     const int fan_out = static_cast<int>(shape.widths[l + 1]);
-    const int64_t weight_tiles = mlp_weight_tiles(fan_in, fan_out);
-    partial_at[l + 1] = partial_at[l] + kMlpMicro * kMlpMicro * weight_tiles + fan_out;
+    const int tiles = mlp_weight_tiles(fan_in, fan_out);
+    const int64_t threads = int64_t{mlp_weight_segments(tiles)} * tiles;
+    partial_at[l + 1] = partial_at[l] + kMlpMicro * kMlpMicro * threads + fan_out;
   }
 }
 
