@@ -399,3 +399,32 @@ def test_bad_patience(patience, error):
     params, x, y = _good()
     with pytest.raises(error, match="patience"):
         core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=5, patience=patience)
+
+
+def test_where_patience_stops_and_what_it_keeps_do_not_depend_on_the_chunks():
+    """The engine sizes its chunks by measured time; the stop is decided inside them, epoch
+    by epoch, so the same run stops at the same epoch with the same kept parameters."""
+    x, y = core.generate_data(data_size=60)
+    x_val, y_val = core.generate_data(data_size=60, seed=9)
+    params = core.init_params()
+    runs = [
+        core.train_optax(
+            params,
+            optax.adam(0.05),
+            x,
+            y,
+            x_val,
+            y_val,
+            epochs=3000,
+            patience=40,
+            chunk_epochs=chunk,
+        )  # fmt: skip
+        for chunk in (7, 64, None)
+    ]
+    first = runs[0]
+    assert first.stopped_early and len(first.val_loss) - first.best_epoch == 41
+    for other in runs[1:]:
+        assert (len(other.val_loss), other.best_epoch) == (len(first.val_loss), first.best_epoch)
+        kept = zip(jax.tree.leaves(other.params), jax.tree.leaves(first.params), strict=True)
+        for leaf, first_leaf in kept:
+            np.testing.assert_array_equal(leaf, first_leaf)

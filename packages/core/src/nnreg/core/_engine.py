@@ -106,15 +106,15 @@ def run(
     ``update(grads, state, params)``: pass the same objects to reuse the compiled program.
     ``opt_state`` is the member-wise state of ``update``. ``progress(done, epochs,
     mean_train_loss)`` is called after each chunk; ``chunk_epochs`` caps a chunk's length.
-    With ``patience``, training stops once no member's validation loss has improved for that
-    many epochs, and each member keeps its best parameters.
+    With ``patience``, training stops before the first epoch by which no member's validation
+    loss has improved for more than that many epochs (decided inside the compiled loop, so the
+    stop is the same however the epochs fall into chunks), and each member keeps its best
+    parameters.
     """
     capacity = min(epochs, chunk_epochs or MAX_CHUNK_EPOCHS, MAX_CHUNK_EPOCHS)
     members = jax.tree.leaves(params)[0].shape[0]
     best = None
     if patience is not None:
-        # Decided between chunks, one at a time: the stop overshoots by less than patience.
-        capacity = min(capacity, patience)
         # Laid out as the chunk returns them: arrays placed otherwise (jnp.full's default
         # device) made the second chunk compile the program again, 0.6 s of a first fit.
         best = _epoch_chunk.Best(
@@ -128,11 +128,12 @@ def run(
     train_chunks, val_chunks = [], []
     dispatched, done, length = 0, 0, min(capacity, FIRST_CHUNK_EPOCHS)
     in_flight = []  # chunks dispatched and not yet read
-    most_in_flight = 1 if patience is not None else 2
+    most_in_flight = 2
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
+    limits = (jnp.int32(epochs), jnp.int32(patience or 0))
     with _interrupt_safety.interrupts_held() as interrupted:
-        first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), data)
+        first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), limits, data)
         signature = _chunk_signature(run_chunk, first_chunk, update, predict)
         if signature not in _compiled_chunks:
             _interrupt_safety.compile_interruptibly(
@@ -142,21 +143,25 @@ def run(
             if len(_compiled_chunks) > MAX_COMPILED_CHUNKS_KNOWN:
                 _compiled_chunks.popitem(last=False)
         while True:
-            # Without patience the next chunk is queued before the previous one is read, so
-            # the devices never wait for the host.
+            # The next chunk is queued before the previous one is read, so the devices never
+            # wait for the host (one queued after patience ran out runs no epoch).
             if dispatched < limit and len(in_flight) < most_in_flight:
                 length = min(length, limit - dispatched)
-                state, train_buffer, val_buffer, end_losses = run_chunk(
-                    state, buffer, jnp.int32(length), jnp.int32(dispatched), data,
+                state, train_buffer, val_buffer, end_losses, ran = run_chunk(
+                    state, buffer, jnp.int32(length), jnp.int32(dispatched), limits, data,
                     update=update, predict=predict,
                 )  # fmt: skip
-                in_flight.append((length, train_buffer, val_buffer, end_losses, state.best))
+                in_flight.append((length, train_buffer, val_buffer, end_losses, ran))
                 dispatched += length
                 if len(in_flight) < most_in_flight and dispatched < limit:
                     continue
             if not in_flight:
                 break
-            chunk, train_buffer, val_buffer, end_losses, chunk_best = in_flight.pop(0)
+            chunk, train_buffer, val_buffer, end_losses, ran = in_flight.pop(0)
+            stopped = ran is not None and int(to_host(ran)[0]) < chunk
+            if stopped:  # patience ran out inside the chunk
+                chunk = int(to_host(ran)[0])
+                limit = dispatched  # dispatch nothing more; read what is in flight
             train_chunks.append(to_host(train_buffer)[:chunk])
             val_chunks.append(to_host(val_buffer)[:chunk])
             end_losses = to_host(end_losses)
@@ -172,8 +177,6 @@ def run(
                 raise KeyboardInterrupt
             if progress is not None:
                 progress(done, epochs, _mean_of_finite(end_losses[0]))
-            if chunk_best is not None and (done - to_host(chunk_best.epoch) > patience).all():
-                limit = dispatched  # stop: read what is in flight, dispatch nothing more
     train_loss = np.concatenate(train_chunks).T
     val_loss = np.concatenate(val_chunks).T
     final_train, final_val = end_losses

@@ -58,8 +58,17 @@ def compiled_chunk():
     return jax.jit(_run_chunk, static_argnames=static, compiler_options=TUNED_COMPILER_OPTIONS)
 
 
-def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
+def _run_chunk(state, buffer, epochs, first_epoch, limits, data, *, update, predict):
+    """Up to ``epochs`` epochs from ``first_epoch``; returns the state, the loss buffers, the
+    losses of the parameters reached and, with patience (``state.best``), the epochs run.
+
+    ``limits`` is ``(the run's epochs, patience)``. With patience the loop stops before an
+    epoch once no member's validation loss has improved for more than patience epochs, so
+    where a run stops, and what it keeps, never depends on where its chunks end (the host
+    sizes them by measured time). A chunk that ends the run also weighs its end losses.
+    """
     x, y, x_val, y_val = data
+    run_epochs, patience = limits
 
     def losses(params):
         """Each member's training and validation loss, ``(members,)`` each."""
@@ -86,13 +95,30 @@ def _run_chunk(state, buffer, epochs, first_epoch, data, *, update, predict):
         val_buffer = _write_row(val_buffer, val_loss, i)
         return params, opt_state, best, train_buffer, val_buffer
 
-    params, opt_state, best, train_buffer, val_buffer = jax.lax.fori_loop(
-        0, epochs, epoch, (*state, buffer, buffer)
+    if state.best is None:
+        params, opt_state, best, train_buffer, val_buffer = jax.lax.fori_loop(
+            0, epochs, epoch, (*state, buffer, buffer)
+        )
+        end_losses = jnp.stack(losses(params))
+        return ChunkState(params, opt_state, best), train_buffer, val_buffer, end_losses, None
+
+    def patient(carry):
+        i, best = carry[0], carry[3]
+        # Before epoch first_epoch + i, best has weighed the losses of the epochs before it.
+        return (i < epochs) & (first_epoch + i - best.epoch <= patience).any()
+
+    def counted_epoch(carry):
+        return carry[0] + 1, *epoch(carry[0], carry[1:])
+
+    ran, params, opt_state, best, train_buffer, val_buffer = jax.lax.while_loop(
+        patient, counted_epoch, (jnp.int32(0), *state, buffer, buffer)
     )
     end_losses = jnp.stack(losses(params))
-    if best is not None:
-        best = _keep_better(best, end_losses[1], first_epoch + epochs, params)
-    return ChunkState(params, opt_state, best), train_buffer, val_buffer, end_losses
+    ends_run = (ran < epochs) | (first_epoch + ran >= run_epochs)
+    weighed = _keep_better(best, end_losses[1], first_epoch + ran, params)
+    best = jax.tree.map(lambda new, old: jnp.where(ends_run, new, old), weighed, best)
+    ran = jnp.broadcast_to(ran, best.epoch.shape)  # laid out as the members, for the host
+    return ChunkState(params, opt_state, best), train_buffer, val_buffer, end_losses, ran
 
 
 def _write_row(buffer, row, i):

@@ -40,9 +40,10 @@ def train_gradient_descent(
     ``(params, x) -> predictions``, such as ``nnreg.kernels.mlp_tanh``) replaces the whole
     network. ``progress(epochs_done, epochs, train_loss)``, if given, is called between the
     compiled chunks training runs in (each a fraction of a second; ``chunk_epochs`` caps
-    their length). With ``patience``, training stops once the validation loss has not
-    improved for that many epochs (checked between chunks of at most ``patience`` epochs)
-    and the best parameters are returned.
+    their length). With ``patience``, training stops before the first epoch by which the
+    validation loss has not improved for more than that many epochs (decided inside the
+    compiled loop, so the stop never depends on how the epochs were split into chunks) and
+    the best parameters are returned.
     """
     optimizer = gradient_descent(_checks.check_learning_rate(learning_rate))
     return _train(
