@@ -70,9 +70,12 @@ struct MlpParams {
   int64_t partial_at[kMlpMaxLayers + 1];
 };
 
+// Blocks of 8 features that cover `width`.
+__host__ __device__ inline int mlp_blocks(int width) { return (width + kMlpMicro - 1) / kMlpMicro; }
+
 // The 8 x 8 tiles of a fan_in x fan_out layer's weight gradients.
 __host__ __device__ inline int mlp_weight_tiles(int fan_in, int fan_out) {
-  return (fan_in + kMlpMicro - 1) / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro);
+  return mlp_blocks(fan_in) * mlp_blocks(fan_out);
 }
 
 // Segments of the 64 rows over which a tile's weight gradients are summed by separate
@@ -91,11 +94,17 @@ __device__ __forceinline__ int mlp_tile_row(int lane, int r) {
   return r / 4 * 32 + 4 * lane + r % 4;
 }
 
+// Two vectors of 4 floats (16-byte aligned, in shared memory) as 8 values.
+__device__ __forceinline__ void load_two_vectors(const float* first, const float* second,
+                                                 float (&v)[8]) {
+  const float4 a = *reinterpret_cast<const float4*>(first);
+  const float4 b = *reinterpret_cast<const float4*>(second);
+  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+}
+
 // A lane's 8 rows of one feature of a tile (its row of kMlpThreads floats).
 __device__ __forceinline__ void load_lane_rows(const float* tile_row, int lane, float (&v)[8]) {
-  const float4 a = *reinterpret_cast<const float4*>(tile_row + 4 * lane);
-  const float4 b = *reinterpret_cast<const float4*>(tile_row + 32 + 4 * lane);
-  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+  load_two_vectors(tile_row + 4 * lane, tile_row + 32 + 4 * lane, v);
 }
 
 __device__ __forceinline__ void store_lane_rows(float* tile_row, int lane, const float (&v)[8]) {
@@ -105,9 +114,7 @@ __device__ __forceinline__ void store_lane_rows(float* tile_row, int lane, const
 
 // 8 consecutive floats from 16-byte aligned shared memory.
 __device__ __forceinline__ void load_eight(const float* from, float (&v)[8]) {
-  const float4 a = *reinterpret_cast<const float4*>(from);
-  const float4 b = *reinterpret_cast<const float4*>(from + 4);
-  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+  load_two_vectors(from, from + 4, v);
 }
 
 // A layer of at most 8 outputs (the network's output, usually one): thread t computes row t
@@ -232,7 +239,7 @@ __device__ __forceinline__ void mlp_weight_gradient(const float (*input)[kMlpThr
                                                     const float (*grad)[kMlpThreads],
                                                     int fan_in, int fan_out, float* partial) {
   const int t = static_cast<int>(threadIdx.x), lane = t % kMlpLanes;
-  const int column_blocks = (fan_out + kMlpMicro - 1) / kMlpMicro;
+  const int column_blocks = mlp_blocks(fan_out);
   const int tiles = mlp_weight_tiles(fan_in, fan_out);
   const int segments = mlp_weight_segments(tiles);
   const int tile = t % tiles, segment = t / tiles;
@@ -426,7 +433,7 @@ __global__ void mlp_sum_partials(const MlpParams p) {
     int64_t from = p.partial_at[l];
     if (local < int64_t{fan_in} * fan_out) {
       const int i = static_cast<int>(local / fan_out), j = static_cast<int>(local % fan_out);
-      const int tile = i / kMlpMicro * ((fan_out + kMlpMicro - 1) / kMlpMicro) + j / kMlpMicro;
+      const int tile = i / kMlpMicro * mlp_blocks(fan_out) + j / kMlpMicro;
       from += (i % kMlpMicro * kMlpMicro + j % kMlpMicro) * segments * tiles + tile;
     } else {
       const int64_t j = local - int64_t{fan_in} * fan_out;  // a bias: one sum over all rows
