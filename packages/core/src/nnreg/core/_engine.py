@@ -27,6 +27,7 @@ TARGET_CHUNK_SECONDS = 0.2
 FIRST_CHUNK_EPOCHS = 16  # its time sizes the next chunk
 MAX_CHUNK_GROWTH = 8
 MAX_CHUNK_EPOCHS = 4096  # the loss buffers of one chunk hold this many epochs
+MOST_IN_FLIGHT = 2  # chunks dispatched before the oldest is read
 
 
 class Outcome(NamedTuple):
@@ -128,7 +129,6 @@ def run(
     train_chunks, val_chunks = [], []
     dispatched, done, length = 0, 0, min(capacity, FIRST_CHUNK_EPOCHS)
     in_flight = []  # chunks dispatched and not yet read
-    most_in_flight = 2
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
     limits = (jnp.int32(epochs), jnp.int32(patience or 0))
@@ -145,7 +145,7 @@ def run(
         while True:
             # The next chunk is queued before the previous one is read, so the devices never
             # wait for the host (one queued after patience ran out runs no epoch).
-            if dispatched < limit and len(in_flight) < most_in_flight:
+            if dispatched < limit and len(in_flight) < MOST_IN_FLIGHT:
                 length = min(length, limit - dispatched)
                 state, train_buffer, val_buffer, end_losses, ran = run_chunk(
                     state, buffer, jnp.int32(length), jnp.int32(dispatched), limits, data,
@@ -153,14 +153,14 @@ def run(
                 )  # fmt: skip
                 in_flight.append((length, train_buffer, val_buffer, end_losses, ran))
                 dispatched += length
-                if len(in_flight) < most_in_flight and dispatched < limit:
+                if len(in_flight) < MOST_IN_FLIGHT and dispatched < limit:
                     continue
             if not in_flight:
                 break
             chunk, train_buffer, val_buffer, end_losses, ran = in_flight.pop(0)
-            stopped = ran is not None and int(to_host(ran)[0]) < chunk
-            if stopped:  # patience ran out inside the chunk
-                chunk = int(to_host(ran)[0])
+            ran = chunk if ran is None else int(to_host(ran)[0])
+            if ran < chunk:  # patience ran out inside the chunk
+                chunk = ran
                 limit = dispatched  # dispatch nothing more; read what is in flight
             train_chunks.append(to_host(train_buffer)[:chunk])
             val_chunks.append(to_host(val_buffer)[:chunk])

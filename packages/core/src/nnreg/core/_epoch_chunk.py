@@ -1,8 +1,8 @@
 """One compiled chunk of epochs: the program the training engine (``_engine``) runs.
 
-Every member's forward, backward and update for a traced number of epochs in one
-``fori_loop``, the per-epoch losses written into buffers, and, with patience, each member's
-best parameters kept as it goes.
+Every member's forward, backward and update for a traced number of epochs in one loop (a
+``while_loop`` that also stops when patience runs out, where there is patience), the
+per-epoch losses written into buffers, and each member's best parameters kept as it goes.
 """
 
 import functools
