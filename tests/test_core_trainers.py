@@ -401,6 +401,52 @@ def test_bad_patience(patience, error):
         core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=5, patience=patience)
 
 
+def _stop_by_the_rule(val_loss, patience):
+    """Where patience ends a run whose members' validation losses were ``val_loss``
+    (members, epochs): before the first epoch by which no member has improved for more than
+    ``patience`` epochs; None if every epoch ran."""
+    best_loss = np.full(val_loss.shape[0], np.inf)
+    best_epoch = np.zeros(val_loss.shape[0], int)
+    for epoch in range(val_loss.shape[1] + 1):
+        if (epoch - best_epoch > patience).all():
+            return epoch
+        if epoch < val_loss.shape[1]:
+            improved = val_loss[:, epoch] < best_loss
+            best_loss = np.where(improved, val_loss[:, epoch], best_loss)
+            best_epoch = np.where(improved, epoch, best_epoch)
+    return None
+
+
+@pytest.mark.parametrize("chunk", [5, None])
+def test_an_ensemble_stops_once_no_member_has_improved_for_patience_epochs(chunk):
+    """Members at different rates stop improving at different epochs; the run goes on while
+    any of them improves, however its epochs fall into chunks."""
+    x, y = core.generate_data(data_size=60)
+    x_val, y_val = core.generate_data(data_size=60, seed=9)
+    result = core.train_ensemble(
+        x, y, x_val, y_val,
+        seeds=[1, 2, 3],
+        learning_rates=[0.2, 0.05, 0.01],
+        epochs=3000,
+        optimizer=optax.adam,
+        patience=25,
+        chunk_epochs=chunk,
+    )  # fmt: skip
+    epochs_run = result.val_loss.shape[1]
+    assert result.stopped_early
+    assert _stop_by_the_rule(result.val_loss, 25) == epochs_run
+    # The last member to improve is the one that held the run; the others stopped earlier.
+    assert epochs_run - result.best_epoch.max() == 26
+    assert result.best_epoch.min() < result.best_epoch.max()
+
+
+def test_patience_beyond_int32_trains_every_epoch():
+    x, y = core.generate_data(data_size=40)
+    params = core.init_params()
+    result = core.train_optax(params, optax.adam(1e-3), x, y, x, y, epochs=30, patience=2**40)
+    assert not result.stopped_early and len(result.val_loss) == 30
+
+
 def test_where_patience_stops_and_what_it_keeps_do_not_depend_on_the_chunks():
     """The engine sizes its chunks by measured time; the stop is decided inside them, epoch
     by epoch, so the same run stops at the same epoch with the same kept parameters."""

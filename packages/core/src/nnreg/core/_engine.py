@@ -131,7 +131,8 @@ def run(
     in_flight = []  # chunks dispatched and not yet read
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
-    limits = (jnp.int32(epochs), jnp.int32(patience or 0))
+    # Patience beyond the run's epochs never stops it; clamped, the chunk's sums stay in int32.
+    limits = (jnp.int32(epochs), jnp.int32(min(patience or 0, epochs)))
     with _interrupt_safety.interrupts_held() as interrupted:
         first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), limits, data)
         signature = _chunk_signature(run_chunk, first_chunk, update, predict)

@@ -102,16 +102,24 @@ def _run_chunk(state, buffer, epochs, first_epoch, limits, data, *, update, pred
         end_losses = jnp.stack(losses(params))
         return ChunkState(params, opt_state, best), train_buffer, val_buffer, end_losses, None
 
-    def patient(carry):
-        i, best = carry[0], carry[3]
-        # Before epoch first_epoch + i, best has weighed the losses of the epochs before it.
-        return (i < epochs) & (first_epoch + i - best.epoch <= patience).any()
+    def deadline(best):
+        """The chunk's epochs the run cannot stop before: before epoch ``first_epoch + i``,
+        ``best`` has weighed the epochs before it, and the run stops once no member has
+        improved for more than patience epochs; improvements only push that later."""
+        return jnp.minimum(epochs, best.epoch.max() + patience + 1 - first_epoch)
 
-    def counted_epoch(carry):
-        return carry[0] + 1, *epoch(carry[0], carry[1:])
+    # The epochs up to the deadline run without looking at patience: deciding the stop at
+    # every epoch gathered every member's best epoch from every device at every epoch (an
+    # ensemble sharded over two CPU devices: 157 against 82 us an epoch).
+    def until_deadline(carry):
+        i, best = carry[0], carry[3]
+        end = deadline(best)
+        return end, *jax.lax.fori_loop(i, end, epoch, carry[1:])
 
     ran, params, opt_state, best, train_buffer, val_buffer = jax.lax.while_loop(
-        patient, counted_epoch, (jnp.int32(0), *state, buffer, buffer)
+        lambda carry: carry[0] < deadline(carry[3]),
+        until_deadline,
+        (jnp.int32(0), *state, buffer, buffer),
     )
     end_losses = jnp.stack(losses(params))
     ends_run = (ran < epochs) | (first_epoch + ran >= run_epochs)
