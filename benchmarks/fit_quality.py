@@ -182,8 +182,8 @@ def ensemble_cost(members, repeats=5):
                 seconds[k] = min(seconds.get(k, took), took)
                 epochs[k] = model.report_.epochs_run
         print(
-            f"cost, {name}: {members} networks {seconds[members]:.2f} s ({epochs[members]} "
-            f"epochs), one network {seconds[1]:.2f} s ({epochs[1]} epochs) on diabetes: "
+            f"cost, {name}: {members} networks {seconds[members] * 1e3:.1f} ms ({epochs[members]}"
+            f" epochs), one network {seconds[1] * 1e3:.1f} ms ({epochs[1]} epochs) on diabetes: "
             f"{seconds[members] / seconds[1]:.2f}x"
         )
 
