@@ -21,6 +21,7 @@ from jax.experimental import multihost_utils
 from jax.sharding import NamedSharding, PartitionSpec
 
 from . import _epoch_chunk, _interrupt_safety
+from ._flat_parameters import FlatLayout
 from ._results import divergence_epoch
 
 TARGET_CHUNK_SECONDS = 0.2
@@ -121,7 +122,7 @@ def run(
         best = _epoch_chunk.Best(
             _by_member(np.full((members,), np.inf, np.float32), params),
             _by_member(np.zeros((members,), np.int32), params),
-            params,
+            _epoch_chunk.flat_members(params),
         )
     state = _epoch_chunk.ChunkState(params, opt_state, best)
     buffer = _by_member(np.full((capacity, members), np.nan, np.float32), params, member_axis=1)
@@ -193,7 +194,7 @@ def run(
     kept_train = np.where(best_epoch < done, train_loss[rows, recorded], final_train)
     kept_val = np.where(best_epoch < done, val_loss[rows, recorded], final_val)
     return Outcome(
-        state.best.params,
+        _unflatten(FlatLayout.of_members(params), state.best.params),
         train_loss,
         val_loss,
         kept_train,
@@ -219,6 +220,10 @@ def _chunk_signature(run_chunk, args, update, predict):
         for leaf in leaves
     )
     return run_chunk, update, predict, structure, described, jax.config.jax_enable_x64
+
+
+# Compiled: split eagerly, a tree's leaves cost a dispatch each.
+_unflatten = jax.jit(FlatLayout.unflatten, static_argnums=0)
 
 
 def _by_member(values, params, member_axis=0):

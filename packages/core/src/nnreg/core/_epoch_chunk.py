@@ -18,7 +18,16 @@ class Best(NamedTuple):
 
     val_loss: jax.Array  # (members,)
     epoch: jax.Array  # (members,)
-    params: list
+    params: jax.Array  # (members, parameters): flat_members of the parameters
+
+
+@jax.jit
+def flat_members(params):
+    """``(members, parameters)``: each member's leaves flattened and joined in tree order (a
+    ``FlatLayout``'s order). The best parameters are kept so, one select an epoch: a select
+    per leaf cost about 1 us each on XLA's CPU backend, 11 of one network's 36 us epoch."""
+    leaves = jax.tree.leaves(params)
+    return jnp.concatenate([leaf.reshape(leaf.shape[0], -1) for leaf in leaves], axis=1)
 
 
 class ChunkState(NamedTuple):
@@ -34,7 +43,7 @@ def _keep_better(best, val_loss, epoch, params):
         return jnp.where(improved.reshape(-1, *(1,) * (new.ndim - 1)), new, old)
 
     epoch = jnp.broadcast_to(epoch, improved.shape)
-    return jax.tree.map(pick, Best(val_loss, epoch, params), best)
+    return jax.tree.map(pick, Best(val_loss, epoch, flat_members(params)), best)
 
 
 # XLA's CPU backend hands reductions to YNNPACK by default, which for the engine's per-member

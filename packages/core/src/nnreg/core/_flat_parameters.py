@@ -28,6 +28,12 @@ class FlatLayout:
         leaves, structure = jax.tree.flatten(member_params)
         return cls(structure, tuple(tuple(np.shape(leaf)) for leaf in leaves))
 
+    @classmethod
+    def of_members(cls, params):
+        """The layout of each member of ``params``, whose leaves lead with a member axis."""
+        leaves, structure = jax.tree.flatten(params)
+        return cls(structure, tuple(tuple(np.shape(leaf)[1:]) for leaf in leaves))
+
     def flatten(self, params):
         """``(..., size)`` from a tree whose leaves have leading axes ``...`` before the
         member's shapes; host arrays stay on the host."""
