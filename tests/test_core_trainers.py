@@ -144,10 +144,18 @@ def test_progress_chunks_give_the_same_run_as_one_program():
 
 
 def count_compiles(caplog, run):
+    """XLA's compilations of the training chunk during ``run()``, on any thread: the engine
+    compiles on another one, which ``jax.log_compiles()`` (the calling thread's) does not see."""
     caplog.clear()
-    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
-        run()
-    return sum(r.getMessage().startswith("Compiling jit(_run_chunk)") for r in caplog.records)
+    logged = jax.config.jax_log_compiles
+    jax.config.update("jax_log_compiles", True)
+    try:
+        with caplog.at_level(logging.WARNING, logger="jax"):
+            run()
+    finally:
+        jax.config.update("jax_log_compiles", logged)
+    done = "Finished XLA compilation of jit(_run_chunk)"
+    return sum(r.getMessage().startswith(done) for r in caplog.records)
 
 
 @pytest.mark.parametrize("members", [1, 3])

@@ -200,6 +200,34 @@ def test_fused_network_members_sharded_over_four_devices_equal_plain_members():
     np.testing.assert_allclose(report["fused"], report["plain"], rtol=1e-4)
 
 
+def test_a_first_sharded_run_compiles_its_chunk_program_once():
+    # The optimizer state starts laid out by member, as the chunks return it: XLA had placed
+    # some of it whole on every device, and the second chunk compiled the program again, on
+    # the main thread.
+    report = run_with_four_devices(
+        """
+        import json, logging, optax
+        import jax
+        import nnreg.core as core
+        compiled = []
+        class Counter(logging.Handler):
+            def emit(self, record):
+                if record.getMessage().startswith("Finished XLA compilation of jit(_run_chunk)"):
+                    compiled.append(record.threadName)
+        logging.getLogger("jax").addHandler(Counter())
+        jax.config.update("jax_log_compiles", True)
+        x, y = core.generate_data(data_size=120)
+        xv, yv = core.generate_data(data_size=120, seed=core.VALIDATION_SEED)
+        result = core.train_ensemble(x, y, xv, yv, seeds=range(8), learning_rates=3e-3,
+                                     epochs=300, optimizer=optax.adam, patience=250,
+                                     chunk_epochs=50)
+        print(json.dumps({"devices": result.devices, "compiled": compiled}))
+        """
+    )
+    assert report["devices"] == 4
+    assert report["compiled"] == ["nnreg-compile"]
+
+
 def test_a_flat_rule_carries_flat_parameters_on_one_device_and_trees_over_several():
     # Measured: flat parameters are faster on one device, slower sharded (see _ensemble).
     report = run_with_four_devices(

@@ -45,15 +45,18 @@ class Outcome(NamedTuple):
 
 
 @functools.lru_cache(maxsize=32)
-def compiled_init(init):
-    """``jax.vmap(init)``, compiled once per ``init`` function: the members' optimizer state.
+def compiled_init(init, sharding):
+    """``jax.vmap(init)``, compiled once per ``init`` function: the members' optimizer state,
+    laid out by ``sharding``, the members' layout, as the chunks return the state. (Left to
+    XLA, some of it came out whole on every device, and the second chunk compiled the
+    program again, 0.8 s of a first fit over two devices.)
 
     Run eagerly, Adam's vmapped init dispatches dozens of tiny operations one by one, about
     6 ms a run; compiled, 0.07 ms, but compiling costs 20-130 ms. So only functions that are
     reused go through here (train_ensemble's, from rate_in_state); a single run's state is
     `one_member`'s.
     """
-    return jax.jit(jax.vmap(init))
+    return jax.jit(jax.vmap(init), out_shardings=sharding)
 
 
 def one_member(init, params):

@@ -96,7 +96,7 @@ def train_ensemble(
     outcome = _engine.run(
         params,
         update,
-        _engine.compiled_init(init)(params, rates),
+        _engine.compiled_init(init, by_member)(params, rates),
         _to_devices(data, NamedSharding(mesh, PartitionSpec())),
         epochs=_checks.check_epochs(epochs),
         predict=predict,
