@@ -21,7 +21,6 @@ class Best(NamedTuple):
     params: jax.Array  # (members, parameters): flat_members of the parameters
 
 
-@jax.jit
 def flat_members(params):
     """``(members, parameters)``: each member's leaves flattened and joined in tree order (a
     ``FlatLayout``'s order). The best parameters are kept so, one select an epoch: a select
