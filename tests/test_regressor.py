@@ -219,3 +219,22 @@ def test_predicting_a_new_number_of_rows_mostly_reuses_a_compiled_network(fitted
         values = [model.predict(x[:rows]) for rows in (65, 100, 128)]
     assert [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()] == []
     np.testing.assert_allclose(values[1], values[2][:100], rtol=1e-6)
+
+
+def test_a_fit_evaluates_its_training_and_validation_rows_in_one_compiled_program(caplog):
+    """For its report a fit evaluates every row in one pass: the training rows (120, padded
+    to 128) and the validation rows (30, padded to 32) each compiled their own program."""
+    x, y = curve_data(rows=150, seed=4)
+    model = core.Regressor(**FAST, hidden=(7, 3), ensemble=3)  # a network no other test has
+    caplog.clear()
+    with jax.log_compiles(), caplog.at_level(logging.WARNING, logger="jax"):
+        model.fit(x, y)
+    compiled = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("Compiling jit(_evaluated)") for m in compiled) == 1, compiled
+    report = model.report_
+    members = model._members_predict(model._fitted(), x)
+    val = report.val_rows
+    assert report.val_mse == pytest.approx(np.mean((members[:, val].mean(axis=0) - y[val]) ** 2))
+    train = np.setdiff1d(np.arange(len(x)), val)
+    train_mse = np.mean((members[:, train].mean(axis=0) - y[train]) ** 2)
+    assert report.train_mse == pytest.approx(train_mse)

@@ -125,11 +125,14 @@ class Regressor:
             linear_weights=weights,
             linear_bias=bias,
         )
-        val_members = self._members_predict(state, x[val])
+        # Every row in one pass: one compiled size of evaluation (see _evaluate_members), where
+        # the training and validation rows each needed their own.
+        fitted = self._members_predict(state, x)
+        val_members = fitted[:, val]
         val_mse = _mse(val_members.mean(axis=0), y[val])
         state = state._replace(noise_variance=val_mse / state.y_std**2)
         report = FitReport(
-            train_mse=_mse(self._predict(state, x[train]), y[train]),
+            train_mse=_mse(fitted[:, train].mean(axis=0), y[train]),
             val_mse=val_mse,
             n_train=len(train),
             n_val=len(val),
@@ -192,9 +195,6 @@ class Regressor:
         z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
         half = z * np.sqrt(std**2 + state.noise_variance * state.y_std**2)
         return mean - half, mean + half
-
-    def _predict(self, state, x):
-        return self._members_predict(state, x).mean(axis=0)
 
     def _members_predict(self, state, x):
         """Each member's predictions, ``(members, rows)``, in the target's units."""
