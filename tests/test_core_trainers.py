@@ -356,6 +356,14 @@ def test_bad_epochs_and_learning_rate(kwargs, error):
         core.train_gradient_descent(params, x, y, x, y, **kwargs)
 
 
+def test_more_epochs_than_the_compiled_loop_counts_are_refused():
+    params, x, y = _good()
+    with pytest.raises(ValueError, match=r"epochs must be at most 1073741824 \(2\*\*30\), got"):
+        core.train_optax(params, optax.sgd(1e-3), x, y, x, y, epochs=2**30 + 1)
+    with pytest.raises(ValueError, match=r"epochs must be at most 1073741824"):
+        core.Regressor(epochs=2**31)
+
+
 def test_train_optax_rejects_a_non_optimizer():
     params, x, y = _good()
     with pytest.raises(TypeError, match="GradientTransformation"):
@@ -446,6 +454,39 @@ def test_an_ensemble_stops_once_no_member_has_improved_for_patience_epochs(chunk
     # The last member to improve is the one that held the run; the others stopped earlier.
     assert epochs_run - result.best_epoch.max() == 26
     assert result.best_epoch.min() < result.best_epoch.max()
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 3])
+def test_a_chunk_queued_after_patience_ran_out_trains_nothing(chunk):
+    """The host queues the next chunk before it reads the last; patience ran out before epoch
+    2, and the end of the run, weighed then, improved on epoch 0. That reopened the run in the
+    queued chunk, which trained on under wrong epoch numbers (chunks of 1 and 3 ran 3 epochs
+    and kept other parameters)."""
+    x, y = core.generate_data(data_size=24)
+    x_val, y_val = core.generate_data(data_size=24, seed=9)
+    result = core.train_optax(
+        core.init_params(), optax.adam(0.05), x, y, x_val, y_val,
+        epochs=23, patience=1, chunk_epochs=chunk,
+    )  # fmt: skip
+    assert len(result.val_loss) == 2 and result.stopped_early
+    assert result.val_loss[1] > result.val_loss[0]  # no improvement: patience 1 is spent
+    assert result.best_epoch == 2  # the end of the run was the best
+    kept_mse = float(core.mse(result.params, x_val, y_val))
+    assert result.final_val_loss == pytest.approx(kept_mse, rel=1e-5)
+    assert kept_mse < result.val_loss[0]
+
+
+def test_the_default_chunks_stop_where_patience_runs_out():
+    # Found by review: patience 5 ran out before epoch 12, and the default chunks ran on to 28.
+    x, y = core.generate_data(data_size=24)
+    x_val, y_val = core.generate_data(data_size=24, seed=9)
+    result = core.train_optax(
+        core.init_params(seed=3), optax.adam(0.1), x, y, x_val, y_val, epochs=300, patience=5
+    )
+    assert _stop_by_the_rule(result.val_loss[None], 5) == len(result.val_loss)
+    assert result.best_epoch <= len(result.val_loss)
+    kept_mse = float(core.mse(result.params, x_val, y_val))
+    assert result.final_val_loss == pytest.approx(kept_mse, rel=1e-5)
 
 
 def test_patience_beyond_int32_trains_every_epoch():

@@ -24,8 +24,15 @@ def check_number(value, name):
     return float(value)
 
 
+# Epoch numbers, and sums of them with patience, stay within the compiled loop's int32.
+MAX_EPOCHS = 2**30
+
+
 def check_epochs(epochs):
-    return check_int(epochs, "epochs", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    if epochs > MAX_EPOCHS:
+        raise ValueError(f"epochs must be at most {MAX_EPOCHS} (2**30), got {epochs}")
+    return epochs
 
 
 def check_patience(patience):

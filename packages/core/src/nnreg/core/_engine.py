@@ -126,6 +126,7 @@ def run(
             _by_member(np.full((members,), np.inf, np.float32), params),
             _by_member(np.zeros((members,), np.int32), params),
             _as_flat(params),
+            _by_member(np.zeros((members,), bool), params),
         )
     state = _epoch_chunk.ChunkState(params, opt_state, best)
     buffer = _by_member(np.full((capacity, members), np.nan, np.float32), params, member_axis=1)
@@ -135,7 +136,8 @@ def run(
     in_flight = []  # chunks dispatched and not yet read
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
-    # Patience beyond the run's epochs never stops it; clamped, the chunk's sums stay in int32.
+    # Patience beyond the run's epochs never stops it; clamped (and epochs at most 2**30), the
+    # chunk's sums of epochs stay within int32.
     limits = (jnp.int32(epochs), jnp.int32(min(patience or 0, epochs)))
     with _interrupt_safety.interrupts_held() as interrupted:
         first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), limits, data)

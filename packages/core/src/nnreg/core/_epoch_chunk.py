@@ -19,6 +19,7 @@ class Best(NamedTuple):
     val_loss: jax.Array  # (members,)
     epoch: jax.Array  # (members,)
     params: jax.Array  # (members, parameters): flat_members of the parameters
+    stopped: jax.Array  # (members,), all alike: patience has ended the run
 
 
 def flat_members(params):
@@ -42,7 +43,8 @@ def _keep_better(best, val_loss, epoch, params):
         return jnp.where(improved.reshape(-1, *(1,) * (new.ndim - 1)), new, old)
 
     epoch = jnp.broadcast_to(epoch, improved.shape)
-    return jax.tree.map(pick, Best(val_loss, epoch, flat_members(params)), best)
+    new = (val_loss, epoch, flat_members(params))
+    return Best(*map(pick, new, best[:3]), best.stopped)
 
 
 # XLA's CPU backend hands reductions to YNNPACK by default, which for the engine's per-member
@@ -113,8 +115,11 @@ def _run_chunk(state, buffer, epochs, first_epoch, limits, data, *, update, pred
     def deadline(best):
         """The chunk's epochs the run cannot stop before: before epoch ``first_epoch + i``,
         ``best`` has weighed the epochs before it, and the run stops once no member has
-        improved for more than patience epochs; improvements only push that later."""
-        return jnp.minimum(epochs, best.epoch.max() + patience + 1 - first_epoch)
+        improved for more than patience epochs; improvements only push that later. Once
+        patience has ended the run, none: the host queues a chunk before it reads whether the
+        previous one stopped, and the end weighing below could otherwise reopen the run."""
+        open_until = jnp.minimum(epochs, best.epoch.max() + patience + 1 - first_epoch)
+        return jnp.where(best.stopped.any(), 0, open_until)
 
     # The epochs up to the deadline run without looking at patience: deciding the stop at
     # every epoch gathered every member's best epoch from every device at every epoch (an
@@ -130,9 +135,11 @@ def _run_chunk(state, buffer, epochs, first_epoch, limits, data, *, update, pred
         (jnp.int32(0), *state, buffer, buffer),
     )
     end_losses = jnp.stack(losses(params))
-    ends_run = (ran < epochs) | (first_epoch + ran >= run_epochs)
+    stopped = ran < epochs  # by patience, in this chunk or an earlier one
+    ends_run = stopped | (first_epoch + ran >= run_epochs)
     weighed = _keep_better(best, end_losses[1], first_epoch + ran, params)
     best = jax.tree.map(lambda new, old: jnp.where(ends_run, new, old), weighed, best)
+    best = best._replace(stopped=best.stopped | stopped)
     ran = jnp.broadcast_to(ran, best.epoch.shape)  # laid out as the members, for the host
     return ChunkState(params, opt_state, best), train_buffer, val_buffer, end_losses, ran
 
