@@ -228,6 +228,37 @@ def test_a_first_sharded_run_compiles_its_chunk_program_once():
     assert report["compiled"] == ["nnreg-compile"]
 
 
+def test_float64_members_keep_their_best_parameters_under_x64():
+    # Their losses are float64; the best-so-far losses, kept in float32 as the loss buffers
+    # are, had made the compiled loop's carry change dtype (found by review).
+    code = """
+        import json
+        import numpy as np, optax
+        import nnreg.core as core
+        def float64_init(sizes, seed):
+            return [{k: np.asarray(v, np.float64) for k, v in layer.items()}
+                    for layer in core.init_params(sizes, seed=seed)]
+        x, y = core.generate_data(data_size=24)
+        xv, yv = core.generate_data(data_size=24, seed=9)
+        result = core.train_ensemble(x, y, xv, yv, seeds=[1, 2], learning_rates=0.05,
+                                     epochs=50, optimizer=optax.adam, patience=3,
+                                     init=float64_init)
+        print(json.dumps({"stopped": bool(result.stopped_early),
+                          "dtype": str(result.member_params(0)[0]["W"].dtype),
+                          "best": result.best_epoch.tolist(),
+                          "epochs": result.val_loss.shape[1]}))
+        """
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "JAX_ENABLE_X64": "1"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["stopped"] and report["dtype"] == "float64"
+    # patience 3 ran out 4 epochs after the last best (unless the end of the run was the best)
+    assert report["epochs"] in (max(report["best"]) + 4, max(report["best"]))
+
+
 def test_a_flat_rule_carries_flat_parameters_on_one_device_and_trees_over_several():
     # Measured: flat parameters are faster on one device, slower sharded (see _ensemble).
     report = run_with_four_devices(

@@ -43,7 +43,8 @@ def _keep_better(best, val_loss, epoch, params):
         return jnp.where(improved.reshape(-1, *(1,) * (new.ndim - 1)), new, old)
 
     epoch = jnp.broadcast_to(epoch, improved.shape)
-    new = (val_loss, epoch, flat_members(params))
+    # Kept in float32, as the loss buffers are (float64 parameters under x64 give float64 losses).
+    new = (val_loss.astype(best.val_loss.dtype), epoch, flat_members(params))
     return Best(*map(pick, new, best[:3]), best.stopped)
 
 
