@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 
@@ -63,7 +64,8 @@ def compiled_chunk():
     """The jitted chunk, with TUNED_COMPILER_OPTIONS where this jaxlib accepts them."""
     static = ("update", "predict")
     try:
-        jax.jit(jnp.sum, compiler_options=TUNED_COMPILER_OPTIONS).lower(jnp.zeros(2)).compile()
+        # A host array: jnp.zeros would compile a program of its own.
+        jax.jit(jnp.sum, compiler_options=TUNED_COMPILER_OPTIONS).lower(np.zeros(2)).compile()
     except jax.errors.JaxRuntimeError:
         return jax.jit(_run_chunk, static_argnames=static)
     return jax.jit(_run_chunk, static_argnames=static, compiler_options=TUNED_COMPILER_OPTIONS)
