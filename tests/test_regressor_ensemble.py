@@ -72,6 +72,8 @@ def test_intervals_add_the_noise_variance_and_widen_with_the_level(ensemble):
 @pytest.mark.parametrize(
     ("level", "error", "message"),
     [(0, ValueError, "level must be between 0 and 1, got 0"), (1.5, ValueError, "got 1.5"),
+     # below 1, but 0.5 + level / 2 rounds to 1: the quantile would be infinite
+     (0.9999999999999999, ValueError, "level must be between 0 and 1, got 0.9999999999999999"),
      ("high", TypeError, "level must be a number, got 'high'")],
 )  # fmt: skip
 def test_interval_levels_outside_zero_to_one_are_refused(ensemble, level, error, message):
@@ -90,6 +92,13 @@ def test_interval_levels_outside_zero_to_one_are_refused(ensemble, level, error,
 def test_bad_ensemble_sizes_are_refused(value, error, message):
     with pytest.raises(error, match=message):
         core.Regressor(ensemble=value)
+
+
+def test_seeds_of_every_network_must_be_below_2_to_the_32():
+    core.Regressor(seed=2**32 - 8, ensemble=8)  # seeds up to 2**32 - 1
+    message = r"seed \+ 7: with ensemble 8, seed must be below 4294967289, got 4294967289"
+    with pytest.raises(ValueError, match=message):
+        core.Regressor(seed=2**32 - 7, ensemble=8)
 
 
 def test_linear_must_be_a_bool():
@@ -163,8 +172,13 @@ def test_a_single_network_file_of_format_version_1_still_loads(tmp_path):
     old = core.load_model(tmp_path / "old.npz")
     assert (old.ensemble, old.linear) == (1, False)
     np.testing.assert_array_equal(old.predict(x), model.predict(x))
-    with pytest.raises(ValueError, match="format version 1. has no noise estimate: fit it again"):
+    no_noise = "has no noise estimate .it was fitted by a version of nnreg before prediction"
+    with pytest.raises(ValueError, match=no_noise):
         old.predict_interval(x)
+    # Saved again, in today's format: still no noise estimate, and the message still true.
+    old.save(tmp_path / "resaved.npz")
+    with pytest.raises(ValueError, match=no_noise):
+        core.load_model(tmp_path / "resaved.npz").predict_interval(x)
 
 
 def test_damaged_ensemble_members_are_refused_by_name(ensemble, tmp_path):

@@ -75,6 +75,12 @@ class Regressor:
         self.ensemble = _checks.check_int(ensemble, "ensemble", minimum=1)
         if self.ensemble > MAX_ENSEMBLE:
             raise ValueError(f"ensemble must be at most {MAX_ENSEMBLE}, got {self.ensemble}")
+        if self.seed + self.ensemble > 2**32:
+            raise ValueError(
+                f"the networks' seeds are seed, seed + 1, ..., seed + {self.ensemble - 1}: "
+                f"with ensemble {self.ensemble}, seed must be below {2**32 - self.ensemble + 1},"
+                f" got {self.seed}"
+            )
         if not isinstance(linear, bool):
             raise TypeError(f"linear must be True or False, got {linear!r}")
         self.linear = linear
@@ -183,16 +189,17 @@ class Regressor:
         variance), z the normal quantile of ``level``; the noise variance is the ensemble's
         validation MSE, recorded at fit time, so the interval covers new observations."""
         level = _checks.check_number(level, "level")
-        if not 0 < level < 1:
+        upper_quantile = 0.5 + level / 2
+        if not 0 < level < 1 or upper_quantile >= 1:  # 1 - 1e-16 rounds to 1 here
             raise ValueError(f"level must be between 0 and 1, got {level}")
         state = self._fitted()
         if state.noise_variance is None:
             raise ValueError(
-                "this model's file (format version 1) has no noise estimate: fit it again "
-                "for prediction intervals"
+                "this model has no noise estimate (it was fitted by a version of nnreg before "
+                "prediction intervals, format version 1): fit it again for prediction intervals"
             )
         mean, std = self.predict(x, return_std=True)
-        z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+        z = statistics.NormalDist().inv_cdf(upper_quantile)
         half = z * np.sqrt(std**2 + state.noise_variance * state.y_std**2)
         return mean - half, mean + half
 
