@@ -58,6 +58,11 @@ FIT_CASES = {
         "column 'income' is constant",
     ),
     "header only": (lambda f: bad_csv(f, "income,food\n"), [], "header but no data rows"),
+    "seeds beyond 2**32": (
+        lambda f: "good.csv",
+        ["--seed", "4294967295", "--ensemble", "2"],
+        "seed must be below 4294967295, got 4294967295",
+    ),
     "empty file": (lambda f: bad_csv(f, ""), [], "is empty: expected a header"),
     "out in a missing folder": (
         lambda f: "good.csv",
@@ -139,6 +144,23 @@ def test_predict_bad_input(case, folder, monkeypatch, cli):
     assert run.exit_code == 2 and run.stdout == ""
     assert run.stderr.startswith("nnreg predict: error: ") and run.stderr.count("\n") == 1
     assert re.search(message, run.stderr), run.stderr
+    assert snapshot(folder) == before
+
+
+def test_predict_refuses_an_output_column_named_as_an_input(folder, monkeypatch, cli):
+    # Its CSV would hold two columns named y_pred, which nnreg's own reader refuses.
+    monkeypatch.chdir(folder)
+    (folder / "clash.csv").write_text("y_pred,y\n" + "".join(f"{i},{i % 3}\n" for i in range(9)))
+    fitted = cli("fit", "clash.csv", "--x", "y_pred", "--y", "y", "--out", "clash.npz",
+                 "--ensemble", "1", "--epochs", "5", "--quiet")  # fmt: skip
+    assert fitted.exit_code == 0, fitted.stderr
+    before = snapshot(folder)
+    run = cli("predict", "clash.npz", "clash.csv", "--out", "pred.csv")
+    assert run.exit_code == 2 and run.stdout == ""
+    assert run.stderr == (
+        "nnreg predict: error: cannot write column 'y_pred': clash.npz has an input column of "
+        "that name; fit the model again with that input renamed\n"
+    )
     assert snapshot(folder) == before
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 from . import _interrupts
+from ._errors import InputError
 from ._flags import fraction
 from ._report import check_distinct_files, check_output_path, write_text
 
@@ -51,6 +52,12 @@ def run(args):
     if args.interval is not None:
         columns[f"{target}_lower"], columns[f"{target}_upper"] = model.predict_interval(
             x, args.interval
+        )
+    repeated = [name for name in columns if name in model.x_columns_]
+    if repeated:  # a CSV that nnreg itself would refuse to read
+        raise InputError(
+            f"cannot write column {repeated[0]!r}: {args.model} has an input column of that "
+            "name; fit the model again with that input renamed"
         )
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
