@@ -170,8 +170,11 @@ def test_a_replacement_layer_is_used_for_training_and_prediction():
     plain = core.Regressor(**FAST).fit(x, y)
     swapped = core.Regressor(**FAST, layer=counting_tanh_layer).fit(x, y)
     assert calls  # traced into the compiled trainer
-    assert swapped.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
-    np.testing.assert_allclose(swapped.predict(x), plain.predict(x), rtol=1e-4)
+    # The same arithmetic in another order: Adam's first steps from the zero output layer turn
+    # tiny gradients into full steps, so rounding differences grow to about 1e-3 (it was below
+    # 1e-4 while the plane was fitted to the validation rows too).
+    assert swapped.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=3e-3)
+    np.testing.assert_allclose(swapped.predict(x), plain.predict(x), rtol=3e-3)
 
 
 @pytest.mark.parametrize("ensemble", [1, 2])
@@ -186,7 +189,8 @@ def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, calls_to):
     assert flattened == []
     fused = core.Regressor(**FAST, ensemble=ensemble, forward=core.forward).fit(x, y)
     assert len(flattened) == 1
-    assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
+    # Adam's updates in another order: differences grow to about 1e-3 (see above).
+    assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=3e-3)
 
 
 @pytest.mark.parametrize("rows", [0, 1, 37])

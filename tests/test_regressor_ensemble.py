@@ -30,7 +30,9 @@ def test_members_start_from_successive_seeds_and_predict_their_mean(ensemble):
     assert members.shape == (3, len(x))
     # Member 0 starts from the seed that also draws the split: it is the single network.
     alone = core.Regressor(seed=5, ensemble=1, **FAST).fit(x, y)
-    np.testing.assert_allclose(members[0], alone.predict(x), rtol=1e-4, atol=1e-4)
+    # Another program, so other rounding: Adam's first steps from the zero output layer turn
+    # tiny gradients into full steps, and the differences grow to about 1e-3.
+    np.testing.assert_allclose(members[0], alone.predict(x), rtol=3e-3, atol=3e-3)
     mean, std = model.predict(x, return_std=True)
     np.testing.assert_allclose(mean, members.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(std, members.std(axis=0), rtol=1e-12)
@@ -226,11 +228,14 @@ def test_the_plane_shrinks_inputs_that_least_squares_fits_to_noise(tmp_path):
     rng = np.random.default_rng(3)
     x = rng.normal(size=(60, 20))
     y = 3 * x[:, 0] + 2 * rng.normal(size=60)
-    core.Regressor(ensemble=1).fit(x, y).save(tmp_path / "model.npz")
+    fitted = core.Regressor(ensemble=1).fit(x, y)
+    fitted.save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz") as saved:
         # The plane in the data's units: standardised weights times y_std / x_std.
         plane = saved["linear_weights"] * saved["y_std"] / saved["x_std"]
-    least_squares = np.linalg.lstsq(np.column_stack([x, np.ones(60)]), y, rcond=None)[0][:-1]
+    train = np.setdiff1d(np.arange(60), fitted.report_.val_rows)  # the rows the plane sees
+    inputs = np.column_stack([x[train], np.ones(len(train))])
+    least_squares = np.linalg.lstsq(inputs, y[train], rcond=None)[0][:-1]
     assert abs(plane[0] - 3) < 0.5
     assert np.abs(plane[1:]).sum() < 0.9 * np.abs(least_squares[1:]).sum()
 
@@ -248,3 +253,22 @@ def test_networks_added_to_the_plane_start_as_the_plane(tmp_path):
     mean, std = fitted.predict(x, return_std=True)
     np.testing.assert_array_equal(std, 0.0)
     np.testing.assert_allclose(mean, plane, rtol=1e-6)
+
+
+def test_the_validation_rows_do_not_shape_the_plane(tmp_path):
+    """The validation MSE must be an out-of-sample error: early stopping and the interval's
+    noise estimate rely on it. Fitted to the validation rows too, the plane made it in-sample
+    (12 inputs, 40 rows: 0.68 where new rows gave 1.47), so intervals came out too narrow."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 12))
+    y = x @ rng.normal(size=12) + rng.normal(size=40)
+    planes = []
+    for shift in (0.0, 50.0):
+        first = core.Regressor(ensemble=1, epochs=3, patience=None).fit(x, y)
+        moved = y.copy()
+        moved[first.report_.val_rows] += shift  # only the validation rows' targets
+        fitted = core.Regressor(ensemble=1, epochs=3, patience=None).fit(x, moved)
+        fitted.save(tmp_path / "model.npz")
+        with np.load(tmp_path / "model.npz") as saved:
+            planes.append(saved["linear_weights"] * saved["y_std"] / saved["x_std"])
+    np.testing.assert_allclose(planes[1], planes[0], rtol=1e-10, atol=1e-12)

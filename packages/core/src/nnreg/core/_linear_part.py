@@ -1,9 +1,11 @@
 """The ridge plane that a fit's networks are added to.
 
 A narrow tanh network under weight decay cannot represent a large linear trend exactly, so a
-fit first fits a plane to every row it is given (on small data sets the validation rows
-matter, and a plane whose effective parameters are at most half the rows cannot interpolate
-them) and the networks learn what the plane leaves: the model contains the linear baseline.
+fit first fits a plane to its training rows and the networks learn what the plane leaves: the
+model contains the linear baseline. Not to the validation rows: fitted to them too, the plane
+made the validation MSE an in-sample error, and early stopping and the prediction interval's
+noise estimate both rely on it (12 inputs, 40 rows: 0.68 on the validation rows where new rows
+gave 1.47, and 73% of new rows inside a 90% interval).
 
 The plane is ridge regression whose penalty is chosen by generalised cross-validation (Golub,
 Heath and Wahba, 1979), in closed form over the inputs' singular values. On nearly linear data

@@ -42,7 +42,7 @@ class Regressor:
     ``ensemble`` networks (seeds ``seed``, ``seed + 1``, ...) train as one compiled program,
     each keeping its own best parameters; predictions are their mean, and ``predict(x,
     return_std=True)`` also gives their spread. With ``linear`` the networks are added to
-    a ridge plane of the fit's rows (least squares shrunk as far as generalised
+    a ridge plane of the training rows (least squares shrunk as far as generalised
     cross-validation finds best) and learn what it leaves, starting from the plane itself.
     """
 
@@ -108,8 +108,7 @@ class Regressor:
 
         x_train, y_train = (x[train] - x_mean) / x_std, (y[train] - y_mean) / y_std
         x_val, y_val = (x[val] - x_mean) / x_std, (y[val] - y_mean) / y_std
-        x_all, y_all = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
-        weights, bias = ridge_plane(x_all, y_all) if self.linear else (None, 0.0)
+        weights, bias = ridge_plane(x_train, y_train) if self.linear else (None, 0.0)
 
         def residual(x_rows, y_rows):  # what the networks learn
             return y_rows - linear_prediction(x_rows, weights, bias)
