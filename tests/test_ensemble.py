@@ -243,10 +243,17 @@ def test_float64_members_keep_their_best_parameters_under_x64():
         result = core.train_ensemble(x, y, xv, yv, seeds=[1, 2], learning_rates=0.05,
                                      epochs=50, optimizer=optax.adam, patience=3,
                                      init=float64_init)
+        # Patience 1 runs out before epoch 2 and the end of the run is weighed; a queued chunk
+        # weighed it again, and a float64 loss compared with its own float32 rounding improved.
+        queued = [core.train_ensemble(x, y, xv, yv, seeds=[0], learning_rates=0.05, epochs=23,
+                                      optimizer=optax.adam, patience=1, init=float64_init,
+                                      chunk_epochs=chunk)
+                  for chunk in (None, 1, 3)]
         print(json.dumps({"stopped": bool(result.stopped_early),
                           "dtype": str(result.member_params(0)[0]["W"].dtype),
                           "best": result.best_epoch.tolist(),
-                          "epochs": result.val_loss.shape[1]}))
+                          "epochs": result.val_loss.shape[1],
+                          "queued": [(int(q.best_epoch[0]), q.val_loss.shape[1]) for q in queued]}))
         """
     run = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
@@ -257,6 +264,8 @@ def test_float64_members_keep_their_best_parameters_under_x64():
     assert report["stopped"] and report["dtype"] == "float64"
     # patience 3 ran out 4 epochs after the last best (unless the end of the run was the best)
     assert report["epochs"] in (max(report["best"]) + 4, max(report["best"]))
+    best, epochs = report["queued"][0]
+    assert report["queued"] == [[best, epochs]] * 3 and best <= epochs
 
 
 def test_a_flat_rule_carries_flat_parameters_on_one_device_and_trees_over_several():

@@ -4,8 +4,9 @@ A single run is an ensemble of one. Parameter leaves carry a leading member axis
 optimizer state is the ``vmap`` of an optax ``(init, update)`` pair, and each chunk is one
 compiled loop over epochs. Chunks grow until one takes about ``TARGET_CHUNK_SECONDS``, so a
 4000-epoch run is a handful of calls, Ctrl-C is honoured within a chunk at any epoch count
-(and at once while the chunk compiles), and progress and early stopping are decided between
-chunks. The epoch count of a chunk is a traced argument: changing it never recompiles.
+(and at once while the chunk compiles), and progress is reported between chunks; early
+stopping is decided inside them. The epoch count of a chunk is a traced argument: changing it
+never recompiles.
 """
 
 import collections
@@ -46,7 +47,7 @@ class Outcome(NamedTuple):
 
 @functools.lru_cache(maxsize=32)
 def compiled_init(init, sharding):
-    """``jax.vmap(init)``, compiled once per ``init`` function: the members' optimizer state,
+    """``jax.vmap(init)``, compiled once per ``init`` and layout: the members' optimizer state,
     laid out by ``sharding``, the members' layout, as the chunks return the state. (Left to
     XLA, some of it came out whole on every device, and the second chunk compiled the
     program again, 0.8 s of a first fit over two devices.)
@@ -136,9 +137,9 @@ def run(
     in_flight = []  # chunks dispatched and not yet read
     last_read = time.perf_counter()  # the first chunk's time bounds the next one too
     limit = epochs
-    # Patience beyond the run's epochs never stops it; clamped (and epochs at most 2**30), the
-    # chunk's sums of epochs stay within int32.
-    limits = (jnp.int32(epochs), jnp.int32(min(patience or 0, epochs)))
+    # Patience of epochs - 1 or more never stops a run; clamped there (and epochs at most
+    # 2**30), the chunk's sums of epochs stay within int32.
+    limits = (jnp.int32(epochs), jnp.int32(min(patience or 0, epochs - 1)))
     with _interrupt_safety.interrupts_held() as interrupted:
         first_chunk = (state, buffer, jnp.int32(length), jnp.int32(0), limits, data)
         signature = _chunk_signature(run_chunk, first_chunk, update, predict)

@@ -38,14 +38,16 @@ class ChunkState(NamedTuple):
 
 
 def _keep_better(best, val_loss, epoch, params):
+    # Kept and compared in float32, as the loss buffers keep them (float64 parameters under x64
+    # give float64 losses: compared unrounded, a loss could improve on its own rounding).
+    val_loss = val_loss.astype(best.val_loss.dtype)
     improved = val_loss < best.val_loss  # NaN never improves
 
     def pick(new, old):
         return jnp.where(improved.reshape(-1, *(1,) * (new.ndim - 1)), new, old)
 
     epoch = jnp.broadcast_to(epoch, improved.shape)
-    # Kept in float32, as the loss buffers are (float64 parameters under x64 give float64 losses).
-    new = (val_loss.astype(best.val_loss.dtype), epoch, flat_members(params))
+    new = (val_loss, epoch, flat_members(params))
     return Best(*map(pick, new, best[:3]), best.stopped)
 
 
@@ -139,7 +141,8 @@ def _run_chunk(state, buffer, epochs, first_epoch, limits, data, *, update, pred
     )
     end_losses = jnp.stack(losses(params))
     stopped = ran < epochs  # by patience, in this chunk or an earlier one
-    ends_run = stopped | (first_epoch + ran >= run_epochs)
+    # A chunk that started stopped has nothing new to weigh (its parameters were weighed).
+    ends_run = (stopped | (first_epoch + ran >= run_epochs)) & ~state.best.stopped.any()
     weighed = _keep_better(best, end_losses[1], first_epoch + ran, params)
     best = jax.tree.map(lambda new, old: jnp.where(ends_run, new, old), weighed, best)
     best = best._replace(stopped=best.stopped | stopped)
