@@ -497,8 +497,9 @@ def test_patience_beyond_int32_trains_every_epoch():
 
 
 def test_where_patience_stops_and_what_it_keeps_do_not_depend_on_the_chunks():
-    """The engine sizes its chunks by measured time; the stop is decided inside them, epoch
-    by epoch, so the same run stops at the same epoch with the same kept parameters."""
+    """The engine sizes its chunks by measured time; the stop is decided inside them (at the
+    earliest epoch patience could end the run), so the same run stops at the same epoch with
+    the same kept parameters."""
     x, y = core.generate_data(data_size=60)
     x_val, y_val = core.generate_data(data_size=60, seed=9)
     params = core.init_params()

@@ -227,7 +227,7 @@ def test_predicting_a_new_number_of_rows_mostly_reuses_a_compiled_network(fitted
 
 def test_a_fit_evaluates_its_training_and_validation_rows_in_one_compiled_program(caplog):
     """For its report a fit evaluates every row in one pass: the training rows (120, padded
-    to 128) and the validation rows (30, padded to 32) each compiled their own program."""
+    to 128) and the validation rows (30, padded to 64) each compiled their own program."""
     x, y = curve_data(rows=150, seed=4)
     model = core.Regressor(**FAST, hidden=(7, 3), ensemble=3)  # a network no other test has
     caplog.clear()

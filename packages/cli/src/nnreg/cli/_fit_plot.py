@@ -26,7 +26,7 @@ def fit_figure(model, x, y):
 
 
 def _curve(ax, model, x, y, is_val):
-    # A power of two, as the evaluation pads rows to one: a fit of up to 256 rows shares its
+    # A power of two, as the evaluation pads rows to one: a fit of 129 to 256 rows shares its
     # compiled evaluation with its curve (400 points compiled another, 0.1 s).
     grid = np.linspace(x.min(), x.max(), 256)
     lower, upper = model.predict_interval(grid[:, None], BAND_LEVEL)

@@ -62,7 +62,7 @@ class MemberPredictor:
         engine: one compiled program for all members, its rows padded with zeros to a power
         of two (at least MIN_EVALUATED_ROWS), so that new data rarely needs a new program.
         Run eagerly, every operation compiled for every new number of rows: 0.2-0.3 s a
-        shape, twice a fit."""
+        shape."""
         rows = x.shape[0]
         padded = max(MIN_EVALUATED_ROWS, 1 << max(rows - 1, 0).bit_length())
         x = np.concatenate([x, np.zeros((padded - rows, x.shape[1]), x.dtype)])

@@ -195,7 +195,7 @@ class Regressor:
         if state.noise_variance is None:
             raise ValueError(
                 "this model has no noise estimate (it was fitted by a version of nnreg before "
-                "prediction intervals, format version 1): fit it again for prediction intervals"
+                "prediction intervals): fit it again for prediction intervals"
             )
         mean, std = self.predict(x, return_std=True)
         z = statistics.NormalDist().inv_cdf(upper_quantile)

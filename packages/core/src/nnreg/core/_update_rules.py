@@ -111,7 +111,8 @@ def _gradient_descent_init(params, learning_rate):
 
 
 # One (update, init) pair per factory: the same functions on every call, so that the compiled
-# chunk and the compiled init (the engine's compiled_init) serve every ensemble trained with it.
+# chunk and the compiled init (the engine's compiled_init, per layout of the members) serve
+# every ensemble trained with it.
 @functools.lru_cache(maxsize=32)
 def _injected_rule(factory):
     injected = optax.inject_hyperparams(factory)(learning_rate=0.0)
