@@ -228,11 +228,11 @@ def _chunk_signature(run_chunk, args, update, predict):
     return run_chunk, update, predict, structure, described, jax.config.jax_enable_x64
 
 
-# The best parameters, kept flat (_epoch_chunk.flat_members), are joined and split on the
-# host: compiled, that cost 0.02 and 0.1 s of compiling a first fit; eager, a dispatch (and a
+# The best parameters, kept flat (_epoch_chunk.Best), are joined and split on the host:
+# compiled, that cost 0.02 and 0.1 s of compiling a first fit; eager, a dispatch (and a
 # compilation) a leaf.
 def _as_flat(params):
-    """``flat_members(params)``, laid out as the members of ``params`` are."""
+    """Each member's parameters as one vector, laid out as the members of ``params`` are."""
     host = jax.tree.map(to_host, params)
     return _by_member(FlatLayout.of_members(params).flatten(host), params)
 

@@ -86,7 +86,7 @@ def train_ensemble(
     # Flat parameters (see _flat_parameters) on one device only: sharded over several, a flat
     # rule updating the tree was faster (measured in commit 322a000; cause not found).
     if updates_flat(factory) and len(devices) == 1:
-        layout = FlatLayout.of(jax.tree.map(lambda leaf: leaf[0], stacked))
+        layout = FlatLayout.of_members(stacked)
         stacked = layout.flatten(stacked)
     predict = member_predictor(layer, forward, mesh, layout)
     by_member = NamedSharding(mesh, PartitionSpec(MEMBER_AXIS))
