@@ -113,10 +113,10 @@ def _train(params, optimizer, data, epochs, layer, forward, progress, chunk, pat
     )
     train_loss, val_loss = outcome.train_loss[0], outcome.val_loss[0]
     final_train, final_val = float(outcome.final_train_loss[0]), float(outcome.final_val_loss[0])
-    kept = _engine.first_member(outcome.params)
-    if layout is not None:
-        # Split on the host: split eagerly on the device, each piece compiled (0.1 s a process).
-        kept = jax.device_put(layout.unflatten(_engine.to_host(kept)), device)
+    if layout is None:
+        kept = _engine.first_member(outcome.params)
+    else:  # split on the host: split eagerly on the device, each piece compiled (0.1 s a process)
+        kept = jax.device_put(layout.unflatten(_engine.to_host(outcome.params)[0]), device)
     return TrainResult(
         params=kept,
         train_loss=train_loss,
