@@ -43,9 +43,12 @@ def check_chunk_epochs(chunk_epochs):
     return None if chunk_epochs is None else check_int(chunk_epochs, "chunk_epochs", minimum=1)
 
 
+SEEDS_BELOW = 2**32  # numpy's legacy generator, which the lecture's recipes use
+
+
 def check_seed(seed, name="seed"):
     seed = check_int(seed, name, minimum=0)
-    if seed >= 2**32:  # numpy's legacy generator, which the lecture's recipes use
+    if seed >= SEEDS_BELOW:
         raise ValueError(f"{name} must be below 2**32, got {seed}")
     return seed
 

@@ -75,11 +75,11 @@ class Regressor:
         self.ensemble = _checks.check_int(ensemble, "ensemble", minimum=1)
         if self.ensemble > MAX_ENSEMBLE:
             raise ValueError(f"ensemble must be at most {MAX_ENSEMBLE}, got {self.ensemble}")
-        if self.seed + self.ensemble > 2**32:
+        if self.seed + self.ensemble > _checks.SEEDS_BELOW:
             raise ValueError(
-                f"the networks' seeds are seed, seed + 1, ..., seed + {self.ensemble - 1}: "
-                f"with ensemble {self.ensemble}, seed must be below {2**32 - self.ensemble + 1},"
-                f" got {self.seed}"
+                f"the networks' seeds are seed, seed + 1, ..., seed + {self.ensemble - 1}: with "
+                f"ensemble {self.ensemble}, seed must be below "
+                f"{_checks.SEEDS_BELOW - self.ensemble + 1}, got {self.seed}"
             )
         if not isinstance(linear, bool):
             raise TypeError(f"linear must be True or False, got {linear!r}")
