@@ -42,29 +42,35 @@ def run(args):
     import nnreg.core as core
 
     model = core.load_model(args.model)
-    with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
-        x = core.read_csv_columns(args.data, model.x_columns_)
-    mean, std = model.predict(x, return_std=True)
-    target = model.y_column_
-    columns = {f"{target}_pred": mean}
-    if model.ensemble > 1:
-        columns[f"{target}_std"] = std
-    if args.interval is not None:
-        columns[f"{target}_lower"], columns[f"{target}_upper"] = model.predict_interval(
-            x, args.interval
-        )
-    repeated = [name for name in columns if name in model.x_columns_]
+    names = _output_names(model, args.interval)
+    repeated = [name for name in names if name in model.x_columns_]
     if repeated:  # a CSV that nnreg itself would refuse to read
         raise InputError(
             f"cannot write column {repeated[0]!r}: {args.model} has an input column of that "
             "name; fit the model again with that input renamed"
         )
+    with _interrupts.raised_during():  # everything is loaded: Ctrl-C can stop at once
+        x = core.read_csv_columns(args.data, model.x_columns_)
+    mean, std = model.predict(x, return_std=True)
+    values = [mean, std] if model.ensemble > 1 else [mean]
+    if args.interval is not None:
+        values.extend(model.predict_interval(x, args.interval))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow([*model.x_columns_, *columns])
+    writer.writerow([*model.x_columns_, *names])
     # repr gives the shortest text that reads back as the same float.
-    rows = zip(x.tolist(), *(values.tolist() for values in columns.values()), strict=True)
-    writer.writerows([*map(repr, inputs), *map(repr, values)] for inputs, *values in rows)
+    rows = zip(x.tolist(), *(column.tolist() for column in values), strict=True)
+    writer.writerows([*map(repr, inputs), *map(repr, outputs)] for inputs, *outputs in rows)
     _interrupts.checkpoint()  # the last moment to stop with nothing written
     write_text(args.out or "-", text.getvalue())
     return 0
+
+
+def _output_names(model, interval):
+    """The columns written after the inputs, named after the model's target: the prediction,
+    the networks' spread (an ensemble's) and the interval (with ``--interval``)."""
+    target = model.y_column_
+    names = [f"{target}_pred", f"{target}_std"] if model.ensemble > 1 else [f"{target}_pred"]
+    if interval is not None:
+        names += [f"{target}_lower", f"{target}_upper"]
+    return names
