@@ -1,10 +1,12 @@
 """The `nnreg` entry point: help, --version, and one exit-code policy for every command."""
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nnreg.core as core
@@ -106,3 +108,37 @@ def test_an_interrupt_exits_130(csv_file, cli, monkeypatch):
     monkeypatch.setattr(core, "read_csv_columns", interrupted)
     run = cli("fit", csv_file, "--x", "a", "--y", "b", "--out", csv_file.with_suffix(".npz"))
     assert run.exit_code == 130 and run.stderr == "nnreg fit: interrupted\n"
+
+
+def _with_stdout_closed(tmp_path, *args):
+    """``(exit code, stderr)`` of the console script writing to a pipe whose reader has
+    already left, as ``nnreg ... | head`` leaves it."""
+    environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
+    process = subprocess.Popen(
+        [str(NNREG_SCRIPT), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    process.stdout.close()
+    stderr = process.communicate(timeout=600)[1]
+    return process.returncode, stderr
+
+
+def test_predict_into_a_closed_pipe_exits_1_quietly(csv_file, tmp_path, cli):
+    model = tmp_path / "model.npz"
+    fit = cli("fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--epochs", "20")
+    assert fit.exit_code == 0, fit.stderr
+    assert _with_stdout_closed(tmp_path, "predict", model, csv_file) == (1, "")
+
+
+def test_a_fit_whose_summarys_reader_left_keeps_its_model_without_a_traceback(csv_file, tmp_path):
+    model = tmp_path / "model.npz"
+    exit_code, stderr = _with_stdout_closed(
+        tmp_path, "fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--epochs", "20"
+    )
+    assert exit_code == 1
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    # The summary is printed after the model is written, whole.
+    assert core.load_model(model).predict(np.zeros((1, 1))).shape == (1,)

@@ -10,13 +10,14 @@ import os
 import sys
 
 from . import _interrupts
-from ._errors import EXIT_INTERRUPTED
+from ._errors import EXIT_FAILED, EXIT_INTERRUPTED
 
 
 def script():
     """``nnreg.cli.main``, with Ctrl-C ending the process from its first line
     (``_interrupts.leave_at_once_from_now``), except while outputs are written.
 
+    A closed standard output (the reader of a pipe left) ends the command quietly.
     A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
     An interrupted command leaves without the interpreter's shutdown: that takes a quarter
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
@@ -25,7 +26,10 @@ def script():
     _interrupts.leave_at_once_from_now()
     from ._entry_point import main
 
-    exit_code = main()
+    try:
+        exit_code = main()
+    except BrokenPipeError:
+        exit_code = _reader_gone()
     _interrupts.decided()
     if exit_code == EXIT_INTERRUPTED:
         for stream in (sys.stdout, sys.stderr):
@@ -33,3 +37,16 @@ def script():
                 stream.flush()
         os._exit(exit_code)
     return exit_code
+
+
+def _reader_gone():
+    """The end of a command whose output's reader left (``nnreg predict ... | head``): quiet,
+    as the tools killed by SIGPIPE are, and with exit code 1, the output being incomplete.
+    Both streams go to the null device, so that the interpreter's last flush of what is still
+    buffered for the closed pipe cannot print a traceback of its own."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed stream
+            os.dup2(null, stream.fileno())
+    os.close(null)
+    return EXIT_FAILED

@@ -79,6 +79,8 @@ class OutputsTogether:
                     write_atomically(target, lambda file, data=data: file.write(data))
         except OSError as err:
             self.discard()
+            if isinstance(err, BrokenPipeError) and str(target) == "-":
+                raise  # standard output's reader left: the console script ends quietly
             raise RunFailed(f"cannot write {target}: {err.strerror or err}") from None
         try:
             for staged, target in self._renames:
