@@ -126,10 +126,12 @@ def _with_stdout_closed(tmp_path, *args):
     return process.returncode, stderr
 
 
-def test_predict_into_a_closed_pipe_exits_1_quietly(csv_file, tmp_path, cli):
+def test_predict_into_a_closed_pipe_exits_1_quietly(csv_file, tmp_path, console_script):
     model = tmp_path / "model.npz"
-    fit = cli("fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--epochs", "20")
-    assert fit.exit_code == 0, fit.stderr
+    # In a process of its own: starting JAX here would fix this process's devices for the
+    # tests after it.
+    fit = console_script("fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--quiet")
+    assert fit.returncode == 0, fit.stderr
     assert _with_stdout_closed(tmp_path, "predict", model, csv_file) == (1, "")
 
 
@@ -140,5 +142,6 @@ def test_a_fit_whose_summarys_reader_left_keeps_its_model_without_a_traceback(cs
     )
     assert exit_code == 1
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
-    # The summary is printed after the model is written, whole.
-    assert core.load_model(model).predict(np.zeros((1, 1))).shape == (1,)
+    # The summary is printed after the model is written (whole: it appears by a rename).
+    with np.load(model, allow_pickle=False) as contents:
+        assert str(contents["format"]) == "nnreg-regressor"
