@@ -1,5 +1,7 @@
 """nnreg.core's Regressor and load_model refuse bad settings, data and files by name."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,22 @@ def test_repeated_column_names_are_refused():
     x, y = column_data()
     with pytest.raises(ValueError, match="x_columns name a column more than once: a"):
         core.Regressor(epochs=5).fit(x, y, x_columns=["a", "a"])
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        ({"x_columns": ["a", " b"]}, "x_columns: column name ' b' has whitespace around it"),
+        ({"y_column": "target\t"}, "y_column: column name 'target\\t' has whitespace around"),
+        ({"x_columns": ["a", ""]}, "x_columns: a column name must not be empty, got ''"),
+        ({"y_column": " "}, "y_column: a column name must not be empty, got ' '"),
+    ],
+)
+def test_column_names_no_csv_header_could_match_are_refused(names, message):
+    # read_csv_columns strips headers: such a model could never predict from a CSV file.
+    x, y = column_data()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        core.Regressor(epochs=5).fit(x, y, **{"x_columns": ["a", "b"], **names})
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverging run overflows, as asked

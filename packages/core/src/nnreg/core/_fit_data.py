@@ -32,10 +32,27 @@ def column_names(names, count):
     names = tuple(f"x{i}" for i in range(count)) if names is None else tuple(map(str, names))
     if len(names) != count:
         raise ValueError(f"{len(names)} x_columns given for {count} input columns")
+    for name in names:
+        column_name(name, "x_columns")
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ValueError(f"x_columns name a column more than once: {', '.join(repeated)}")
     return names
+
+
+def column_name(name, argument):
+    """``name`` as a model file records it, refused where no CSV header could match it
+    (``read_csv_columns`` reads headers without surrounding spaces), so that a model fitted
+    in Python can predict from a CSV file."""
+    name = str(name)
+    if not name.strip():
+        raise ValueError(f"{argument}: a column name must not be empty, got {name!r}")
+    if name != name.strip():
+        raise ValueError(
+            f"{argument}: column name {name!r} has whitespace around it, which CSV headers are "
+            "read without: name it as its CSV header reads"
+        )
+    return name
 
 
 def split(rows, val_fraction, seed):

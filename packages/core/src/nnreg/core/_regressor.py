@@ -102,6 +102,7 @@ class Regressor:
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"x has {x.shape[0]} rows but y has {y.shape[0]}")
         x_columns = _fit_data.column_names(x_columns, x.shape[1])
+        y_column = _fit_data.column_name(y_column, "y_column")
         train, val = _fit_data.split(x.shape[0], self.val_fraction, self.seed)
         x_mean, x_std = _fit_data.standardisation(x[train], x_columns)
         y_mean, y_std = _fit_data.standardisation(y[train], (y_column,))
@@ -122,7 +123,7 @@ class Regressor:
         state = ModelState(
             members=trained.members,
             x_columns=x_columns,
-            y_column=str(y_column),
+            y_column=y_column,
             x_mean=x_mean[0],
             x_std=x_std[0],
             y_mean=float(y_mean[0, 0]),
