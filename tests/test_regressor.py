@@ -179,7 +179,7 @@ def test_a_replacement_layer_is_used_for_training_and_prediction():
 
 
 @pytest.mark.parametrize("ensemble", [1, 2])
-def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, calls_to):
+def test_every_fit_trains_with_one_flat_update(ensemble, calls_to):
     from nnreg.core import _member_training
 
     flattened = calls_to(_member_training, "flat_update")
@@ -187,11 +187,14 @@ def test_only_a_custom_forward_trains_with_a_flat_update(ensemble, calls_to):
         cached.cache_clear()  # rules built by earlier tests would skip the recorder
     x, y = curve_data()
     plain = core.Regressor(**FAST, ensemble=ensemble).fit(x, y)
-    assert flattened == []
-    fused = core.Regressor(**FAST, ensemble=ensemble, forward=core.forward).fit(x, y)
     assert len(flattened) == 1
-    # Adam's updates in another order: differences grow to about 1e-3 (see above).
-    assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=3e-3)
+    fused = core.Regressor(**FAST, ensemble=ensemble, forward=core.forward).fit(x, y)
+    assert len(flattened) == 1  # the same rule, and so the same compiled trainer's update
+    # The same arithmetic through the network as one function rather than layer by layer;
+    # an ensemble's batched products round differently there, and Adam's first steps from
+    # the zero output layer grow that to about 1e-3 (see the test above).
+    rel = 1e-5 if ensemble == 1 else 3e-3
+    assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=rel)
 
 
 @pytest.mark.parametrize("rows", [0, 1, 37])

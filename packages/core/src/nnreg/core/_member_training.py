@@ -31,9 +31,6 @@ def train_members(
     that is common, and the plane is the better model.
     """
     init = _residual_init if added_to_plane else init_params
-    # Through a custom forward (the whole-network kernel) one flat update saves most of the
-    # per-leaf steps of an epoch (see flat_update); nnreg's own network keeps per-leaf ones.
-    flat = predictor.forward is not None
     common = dict(
         layer=predictor.layer,
         forward=predictor.forward,
@@ -42,7 +39,7 @@ def train_members(
     )
     if members == 1:
         params = init(sizes, seed=seed)
-        rule = _optimizer(optimizer, learning_rate, weight_decay, flat)
+        rule = _optimizer(optimizer, learning_rate, weight_decay)
         result = train_optax(params, rule, x, y, x_val, y_val, epochs=epochs, **common)
         at_plane = _at_plane(result, added_to_plane, learning_rate)
         return _Trained(
@@ -59,7 +56,7 @@ def train_members(
         seeds=[seed + k for k in range(members)],
         learning_rates=learning_rate,
         epochs=epochs,
-        optimizer=_optimizer_factory(optimizer, weight_decay, flat),
+        optimizer=_optimizer_factory(optimizer, weight_decay),
         layer_sizes=sizes,
         init=init,
         **common,
@@ -107,13 +104,21 @@ def _member_result(result, k):
 
 
 @functools.lru_cache(maxsize=16)
-def _optimizer_factory(name, weight_decay, flat):
-    """``learning_rate -> optimizer`` for train_ensemble, updating one flat vector if
-    ``flat``; one object per setting, so that repeated fits reuse the compiled program."""
+def _optimizer_factory(name, weight_decay):
+    """``learning_rate -> optimizer`` for train_ensemble; one object per setting, so that
+    repeated fits reuse the compiled program.
+
+    It updates each network's parameters as one flat vector (flat_update): an epoch then
+    takes a handful of steps for the update and for keeping the best parameters, instead of
+    a few per leaf. On diabetes (354 training rows, 10 inputs; 1000-epoch fits less 1-epoch
+    ones), an epoch with early stopping went from 39 to 28-30 us for one network and from
+    192 to 145 us for 8 networks on one device; 8 networks over two devices, which keep the
+    tree, from 97 to 91-94 us.
+    """
     rule = optimizer_factory(name)
     if weight_decay != 0:
         rule = _decayed(rule, weight_decay)
-    return flat_update(rule) if flat else rule
+    return flat_update(rule)
 
 
 def _decayed(rule, weight_decay):
@@ -124,9 +129,9 @@ def _decayed(rule, weight_decay):
 
 
 @functools.lru_cache(maxsize=16)
-def _optimizer(name, learning_rate, weight_decay, flat):
+def _optimizer(name, learning_rate, weight_decay):
     # The same object for the same settings lets repeated fits reuse the compiled trainer.
-    return _optimizer_factory(name, weight_decay, flat)(learning_rate)
+    return _optimizer_factory(name, weight_decay)(learning_rate)
 
 
 # A zero output layer rather than the lecture's random one: a random output adds a random

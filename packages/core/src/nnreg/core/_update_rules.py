@@ -63,14 +63,14 @@ def flat_update(factory):
     parameters of a run with such a rule as one flat vector per member (except ensembles
     sharded over several devices, where that measured slower), which a whole-network kernel
     (``forward=nnreg.kernels.mlp_tanh``) reads and whose gradient it writes directly, so an
-    epoch does little outside the kernel's two calls. nnreg's commands and ``Regressor``
-    use it whenever they train through a custom forward; nnreg's own network keeps per-leaf
-    updates (a single run gains nothing, and Adam would no longer give the lecture's figures
-    exactly). A rule that treats leaves differently changes meaning on one vector and must not
-    be flattened: by label (``optax.masked``, ``optax.multi_transform``), by each leaf's norm
-    (LAMB, LARS, ``optax.clip_by_block_rms``) or by its shape (``optax.adafactor``). A factory
-    gets the same object back while it is among the last 32 asked for, so repeated runs share
-    their compiled programs.
+    epoch does little outside the kernel's two calls. ``Regressor`` (``nnreg fit``) always
+    uses it, and the lecture's commands whenever they train through a custom forward; with
+    nnreg's own network they keep per-leaf updates, with which Adam gives the lecture's
+    figures exactly. A rule that treats leaves differently changes meaning on one vector and
+    must not be flattened: by label (``optax.masked``, ``optax.multi_transform``), by each
+    leaf's norm (LAMB, LARS, ``optax.clip_by_block_rms``) or by its shape
+    (``optax.adafactor``). A factory gets the same object back while it is among the last
+    32 asked for, so repeated runs share their compiled programs.
     """
     return _FlatFactory(factory)
 
