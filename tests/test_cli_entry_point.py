@@ -112,21 +112,27 @@ def test_an_interrupt_exits_130(csv_file, cli, monkeypatch):
 
 def _with_stdout_closed(tmp_path, *args):
     """``(exit code, stderr)`` of the console script writing to a pipe whose reader has
-    already left, as ``nnreg ... | head`` leaves it."""
+    already left, as ``nnreg ... | head`` leaves it; its output buffered, as in a shell."""
+    reader, writer = os.pipe()
+    os.close(reader)
     environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
-    process = subprocess.Popen(
-        [str(NNREG_SCRIPT), *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-    )
-    process.stdout.close()
-    stderr = process.communicate(timeout=600)[1]
-    return process.returncode, stderr
+    environment.pop("PYTHONUNBUFFERED", None)
+    try:
+        run = subprocess.run(
+            [str(NNREG_SCRIPT), *map(str, args)],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            timeout=600,
+        )
+    finally:
+        os.close(writer)
+    return run.returncode, run.stderr
 
 
-def test_predict_into_a_closed_pipe_exits_1_quietly(csv_file, tmp_path, console_script):
+def test_help_and_predict_into_a_closed_pipe_exit_1_quietly(csv_file, tmp_path, console_script):
+    assert _with_stdout_closed(tmp_path, "--help") == (1, "")
     model = tmp_path / "model.npz"
     # In a process of its own: starting JAX here would fix this process's devices for the
     # tests after it.
@@ -145,3 +151,13 @@ def test_a_fit_whose_summarys_reader_left_keeps_its_model_without_a_traceback(cs
     # The summary is printed after the model is written (whole: it appears by a rename).
     with np.load(model, allow_pickle=False) as contents:
         assert str(contents["format"]) == "nnreg-regressor"
+
+
+def test_a_fit_whose_json_reader_left_writes_no_model(csv_file, tmp_path):
+    model = tmp_path / "model.npz"
+    exit_code, stderr = _with_stdout_closed(
+        tmp_path, "fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--json", "-",
+        "--epochs", "20", "--quiet",
+    )  # fmt: skip
+    assert (exit_code, stderr) == (1, "")
+    assert not model.exists()  # the model appears with its report or not at all

@@ -27,7 +27,11 @@ def script():
     from ._entry_point import main
 
     try:
-        exit_code = main()
+        try:
+            exit_code = main()  # --help and --version leave by SystemExit
+        finally:
+            if sys.stdout is not None:  # None: started without a standard output
+                sys.stdout.flush()  # what print left buffered for a pipe whose reader left
     except BrokenPipeError:
         exit_code = _reader_gone()
     _interrupts.decided()
@@ -40,13 +44,13 @@ def script():
 
 
 def _reader_gone():
-    """The end of a command whose output's reader left (``nnreg predict ... | head``): quiet,
-    as the tools killed by SIGPIPE are, and with exit code 1, the output being incomplete.
-    Both streams go to the null device, so that the interpreter's last flush of what is still
-    buffered for the closed pipe cannot print a traceback of its own."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
+    """The end of a command whose standard output's reader left (``nnreg predict ... |
+    head``): quiet, as the tools killed by SIGPIPE are, with exit code 1, the output being
+    incomplete. Standard output goes to the null device, so that the interpreter's last
+    flush of what is still buffered for the closed pipe cannot print an error of its own."""
+    if sys.stdout is not None:
+        null = os.open(os.devnull, os.O_WRONLY)
         with contextlib.suppress(OSError, ValueError):  # a closed stream
-            os.dup2(null, stream.fileno())
-    os.close(null)
+            os.dup2(null, sys.stdout.fileno())
+        os.close(null)
     return EXIT_FAILED

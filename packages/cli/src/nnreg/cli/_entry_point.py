@@ -65,6 +65,10 @@ def main(argv=None):
         return EXIT_INTERRUPTED
     except UsageError as err:
         args.parser.error(str(err))  # usage, the message, exit code 2
+    except BrokenPipeError:
+        # Standard output's reader left (`| head`): the output is incomplete, and there is
+        # no one to tell; the console script silences the closed stream.
+        return EXIT_FAILED
     except Exception as err:
         exit_code, message = _classify(err)
         if exit_code is None:
