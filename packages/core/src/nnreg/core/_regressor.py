@@ -93,8 +93,9 @@ class Regressor:
         """Train on ``x`` (rows, inputs) and ``y`` (rows,); return ``self``.
 
         ``x_columns`` and ``y_column`` name the data in the model file (default ``x0``,
-        ``x1``, ... and ``y``). ``progress(epochs_done, epochs, train_loss)`` is called after
-        each chunk of epochs. Raises ``TypeError``/``ValueError`` for data it cannot fit and
+        ``x1``, ... and ``y``), as CSV headers are read: not empty, no surrounding spaces.
+        ``progress(epochs_done, epochs, train_loss)`` is called after each chunk of epochs.
+        Raises ``TypeError``/``ValueError`` for data it cannot fit and
         ``nnreg.core.TrainingError`` for a run that diverged or learned nothing (its kept
         parameters are the initial ones); the regressor is then left as it was.
         """
