@@ -110,25 +110,37 @@ def test_an_interrupt_exits_130(csv_file, cli, monkeypatch):
     assert run.exit_code == 130 and run.stderr == "nnreg fit: interrupted\n"
 
 
-def _with_stdout_closed(tmp_path, *args):
-    """``(exit code, stderr)`` of the console script writing to a pipe whose reader has
-    already left, as ``nnreg ... | head`` leaves it; its output buffered, as in a shell."""
-    reader, writer = os.pipe()
-    os.close(reader)
+def _with_stdout(tmp_path, stdout, *args):
+    """``(exit code, stderr)`` of the console script writing to file descriptor ``stdout``,
+    its output buffered, as in a shell."""
     environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
     environment.pop("PYTHONUNBUFFERED", None)
+    run = subprocess.run(
+        [str(NNREG_SCRIPT), *map(str, args)],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        timeout=600,
+    )
+    return run.returncode, run.stderr
+
+
+def _with_stdout_closed(tmp_path, *args):
+    """As ``_with_stdout``, into a pipe whose reader has left, as ``nnreg ... | head``
+    leaves it."""
+    reader, writer = os.pipe()
+    os.close(reader)
     try:
-        run = subprocess.run(
-            [str(NNREG_SCRIPT), *map(str, args)],
-            stdout=writer,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-            timeout=600,
-        )
+        return _with_stdout(tmp_path, writer, *args)
     finally:
         os.close(writer)
-    return run.returncode, run.stderr
+
+
+def _with_stdout_full(tmp_path, *args):
+    """As ``_with_stdout``, into ``/dev/full``, where every write fails: no space left."""
+    with open("/dev/full", "wb") as full:
+        return _with_stdout(tmp_path, full.fileno(), *args)
 
 
 def test_help_and_predict_into_a_closed_pipe_exit_1_quietly(csv_file, tmp_path, console_script):
@@ -161,3 +173,20 @@ def test_a_fit_whose_json_reader_left_writes_no_model(csv_file, tmp_path):
     )  # fmt: skip
     assert (exit_code, stderr) == (1, "")
     assert not model.exists()  # the model appears with its report or not at all
+
+
+NO_SPACE = "cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full")
+def test_standard_output_without_space_is_one_line_and_exit_1(csv_file, tmp_path):
+    model = tmp_path / "model.npz"
+    code, stderr = _with_stdout_full(
+        tmp_path, "fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--quiet"
+    )
+    # The summary, printed after the model is written, fails as the process ends.
+    assert (code, stderr) == (1, f"nnreg: error: {NO_SPACE}")
+    assert model.exists()
+    code, stderr = _with_stdout_full(tmp_path, "predict", model, csv_file)
+    assert (code, stderr) == (1, f"nnreg predict: error: {NO_SPACE}")
+    assert _with_stdout_full(tmp_path, "--version") == (1, f"nnreg: error: {NO_SPACE}")

@@ -11,13 +11,15 @@ import sys
 
 from . import _interrupts
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED
+from ._standard_output import CheckedStream, StandardOutputError
 
 
 def script():
     """``nnreg.cli.main``, with Ctrl-C ending the process from its first line
     (``_interrupts.leave_at_once_from_now``), except while outputs are written.
 
-    A closed standard output (the reader of a pipe left) ends the command quietly.
+    Standard output is a ``CheckedStream``: a pipe whose reader left ends the command
+    quietly, any other failure to write it with one line; exit code 1 either way.
     A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
     An interrupted command leaves without the interpreter's shutdown: that takes a quarter
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
@@ -26,14 +28,19 @@ def script():
     _interrupts.leave_at_once_from_now()
     from ._entry_point import main
 
+    if sys.stdout is not None:  # None: started without a standard output
+        sys.stdout = CheckedStream(sys.stdout)
     try:
         try:
             exit_code = main()  # --help and --version leave by SystemExit
         finally:
-            if sys.stdout is not None:  # None: started without a standard output
-                sys.stdout.flush()  # what print left buffered for a pipe whose reader left
+            if sys.stdout is not None:
+                sys.stdout.flush()  # what print left buffered: a pipe's reader may have left
     except BrokenPipeError:
-        exit_code = _reader_gone()
+        exit_code = EXIT_FAILED
+    except StandardOutputError as err:
+        print(f"nnreg: error: {err.strerror}", file=sys.stderr)
+        exit_code = EXIT_FAILED
     _interrupts.decided()
     if exit_code == EXIT_INTERRUPTED:
         for stream in (sys.stdout, sys.stderr):
@@ -41,16 +48,3 @@ def script():
                 stream.flush()
         os._exit(exit_code)
     return exit_code
-
-
-def _reader_gone():
-    """The end of a command whose standard output's reader left (``nnreg predict ... |
-    head``): quiet, as the tools killed by SIGPIPE are, with exit code 1, the output being
-    incomplete. Standard output goes to the null device, so that the interpreter's last
-    flush of what is still buffered for the closed pipe cannot print an error of its own."""
-    if sys.stdout is not None:
-        null = os.open(os.devnull, os.O_WRONLY)
-        with contextlib.suppress(OSError, ValueError):  # a closed stream
-            os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    return EXIT_FAILED

@@ -18,6 +18,7 @@ from ._errors import (
     CommandError,
     UsageError,
 )
+from ._standard_output import StandardOutputError
 
 COMMAND_MODULES = (_compare_command, _sweep_command, _fit_command, _predict_command)
 
@@ -81,6 +82,8 @@ def _classify(err):
     """The exit code and one-line message for an exception a user can cause, else None."""
     if isinstance(err, CommandError):
         return err.exit_code, str(err)
+    if isinstance(err, StandardOutputError):
+        return EXIT_FAILED, err.strerror
     from nnreg.core import TrainingError
 
     if isinstance(err, TrainingError):

@@ -21,6 +21,7 @@ from nnreg.core import write_atomically, writes_through
 
 from . import _interrupts
 from ._errors import RunFailed
+from ._standard_output import StandardOutputError
 
 
 class OutputsTogether:
@@ -80,7 +81,9 @@ class OutputsTogether:
         except OSError as err:
             self.discard()
             if isinstance(err, BrokenPipeError) and str(target) == "-":
-                raise  # standard output's reader left: the console script ends quietly
+                raise  # standard output's reader left: the command ends quietly
+            if isinstance(err, StandardOutputError):  # it names standard output itself
+                raise RunFailed(err.strerror) from None
             raise RunFailed(f"cannot write {target}: {err.strerror or err}") from None
         try:
             for staged, target in self._renames:
