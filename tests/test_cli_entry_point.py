@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,45 @@ def test_standard_output_without_space_is_one_line_and_exit_1(csv_file, tmp_path
     code, stderr = _with_stdout_full(tmp_path, "predict", model, csv_file)
     assert (code, stderr) == (1, f"nnreg predict: error: {NO_SPACE}")
     assert _with_stdout_full(tmp_path, "--version") == (1, f"nnreg: error: {NO_SPACE}")
+
+
+def _in_a_shell(tmp_path, redirections, *args):
+    """``(exit code, stdout, stderr)`` of the console script run by a shell, with
+    ``redirections`` (``2>&-``: started without a standard error)."""
+    environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
+    environment.pop("PYTHONUNBUFFERED", None)
+    command = " ".join(shlex.quote(str(arg)) for arg in [NNREG_SCRIPT, *args])
+    run = subprocess.run(
+        f"{command} {redirections}",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=600,
+    )
+    return run.returncode, run.stdout, run.stderr
+
+
+@pytest.mark.parametrize("redirection", ["2>&-", "2>/dev/full"])
+def test_a_fit_without_a_usable_standard_error_still_writes_its_model(
+    redirection, csv_file, tmp_path
+):
+    if "full" in redirection and not Path("/dev/full").is_char_device():
+        pytest.skip("no /dev/full")
+    model = tmp_path / "model.npz"
+    fit = ("fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--epochs", "20")
+    code, stdout, _ = _in_a_shell(tmp_path, redirection, *fit)
+    assert code == 0
+    assert f"model written to {model}" in stdout
+    assert model.exists()
+
+
+def test_a_command_started_without_standard_output_says_so(csv_file, tmp_path):
+    model = tmp_path / "model.npz"
+    fit = ("fit", csv_file, "--x", "a", "--y", "b", "--out", model, "--json", "-", "--quiet")
+    code, _, stderr = _in_a_shell(tmp_path, ">&-", *fit)
+    assert (code, stderr) == (
+        1,
+        "nnreg fit: error: cannot write to standard output: it is closed\n",
+    )
+    assert list(tmp_path.glob("*.npz")) == [] and list(tmp_path.glob(".nnreg-*")) == []

@@ -11,15 +11,21 @@ import sys
 
 from . import _interrupts
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED
-from ._standard_output import CheckedStream, StandardOutputError
+from ._standard_streams import (
+    BestEffortStream,
+    CheckedStream,
+    ClosedStream,
+    StandardOutputError,
+)
 
 
 def script():
     """``nnreg.cli.main``, with Ctrl-C ending the process from its first line
     (``_interrupts.leave_at_once_from_now``), except while outputs are written.
 
-    Standard output is a ``CheckedStream``: a pipe whose reader left ends the command
-    quietly, any other failure to write it with one line; exit code 1 either way.
+    Standard output and error are the ones of ``_standard_streams``: a pipe whose reader left
+    ends the command quietly, any other failure to write results with one line, exit code 1
+    either way; progress and messages that cannot be written are dropped.
     A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
     An interrupted command leaves without the interpreter's shutdown: that takes a quarter
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
@@ -28,14 +34,14 @@ def script():
     _interrupts.leave_at_once_from_now()
     from ._entry_point import main
 
-    if sys.stdout is not None:  # None: started without a standard output
-        sys.stdout = CheckedStream(sys.stdout)
+    # None: the process started without that stream (>&-, 2>&-).
+    sys.stdout = ClosedStream() if sys.stdout is None else CheckedStream(sys.stdout)
+    sys.stderr = BestEffortStream(sys.stderr or open(os.devnull, "w"))
     try:
         try:
             exit_code = main()  # --help and --version leave by SystemExit
         finally:
-            if sys.stdout is not None:
-                sys.stdout.flush()  # what print left buffered: a pipe's reader may have left
+            sys.stdout.flush()  # what print left buffered: a pipe's reader may have left
     except BrokenPipeError:
         exit_code = EXIT_FAILED
     except StandardOutputError as err:

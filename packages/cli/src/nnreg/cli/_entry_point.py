@@ -18,7 +18,7 @@ from ._errors import (
     CommandError,
     UsageError,
 )
-from ._standard_output import StandardOutputError
+from ._standard_streams import StandardOutputError
 
 COMMAND_MODULES = (_compare_command, _sweep_command, _fit_command, _predict_command)
 

@@ -1,0 +1,95 @@
+"""The console script's standard streams, which no failure to write turns into a traceback.
+
+Standard output carries results. A reader that left (``nnreg predict ... | head``) raises
+BrokenPipeError, which ends the command quietly with exit code 1, as the tools that SIGPIPE
+kills end; any other failure (``> /dev/full``: no space left; ``>&-``: closed) raises
+StandardOutputError, reported in one line with exit code 1. Standard output then goes to the
+null device, so that what is still buffered for it cannot fail again at exit.
+
+Standard error carries progress and messages: they are written while they can be, and a
+failure (``2> /dev/full``, ``2>&-``) sends the rest to the null device instead of ending a
+command that can still do its work.
+"""
+
+import contextlib
+import errno
+import os
+
+
+class StandardOutputError(OSError):
+    """Standard output could not be written; ``strerror`` says so, and why."""
+
+
+class CheckedStream:
+    """``stream`` (``sys.stdout``), whose write and flush fail as described above."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        with self._checked():
+            return self._stream.write(text)
+
+    def flush(self):
+        with self._checked():
+            self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    @contextlib.contextmanager
+    def _checked(self):
+        try:
+            yield
+        except BrokenPipeError:
+            _to_null_device(self._stream)
+            raise
+        except OSError as err:
+            _to_null_device(self._stream)
+            reason = err.strerror or str(err)
+            raise StandardOutputError(
+                err.errno, f"cannot write to standard output: {reason}"
+            ) from None
+
+
+class ClosedStream:
+    """Standard output of a process started without one (``>&-``)."""
+
+    def write(self, text):
+        raise StandardOutputError(errno.EBADF, "cannot write to standard output: it is closed")
+
+    def flush(self):
+        pass  # nothing was written
+
+    def isatty(self):
+        return False
+
+
+class BestEffortStream:
+    """``stream`` (``sys.stderr``), written while it can be, then the null device."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError:
+            _to_null_device(self._stream)
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except OSError:
+            _to_null_device(self._stream)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _to_null_device(stream):
+    null = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):  # a stream without a descriptor
+        os.dup2(null, stream.fileno())
+    os.close(null)
