@@ -68,6 +68,16 @@ def test_fit_outputs_are_distinct_files_and_never_the_data(folder, cli, flags, m
     assert contents(folder) == before
 
 
+def test_an_output_linking_into_a_missing_folder_is_refused_before_training(folder, cli):
+    link = folder / "link.npz"
+    link.symlink_to(folder / "nowhere" / "m.npz")
+    run = cli("fit", folder / "data.csv", "--x", "income", "--y", "food", "--out", link)
+    assert run.exit_code == 2
+    message = f"--out {link}: it links into folder {folder / 'nowhere'}, which does not exist"
+    assert f"error: cannot write {message}" in run.stderr
+    assert run.stderr.count("\n") == 1  # one line, no progress before it
+
+
 def test_predict_writes_through_dev_null(folder, cli):
     run = cli("predict", folder / "model.npz", folder / "data.csv", "--out", "/dev/null")
     assert run.exit_code == 0, run.stderr

@@ -11,17 +11,20 @@ A symbolic link to a regular file stays a link: its target is replaced, as
 ``nnreg.core.write_atomically`` does.
 """
 
+import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from nnreg.core import write_atomically, writes_through
 
 from . import _interrupts
 from ._errors import RunFailed
-from ._standard_output import StandardOutputError
+from ._standard_streams import StandardOutputError
 
 
 class OutputsTogether:
@@ -39,7 +42,11 @@ class OutputsTogether:
     def __exit__(self, kind, error, traceback):
         try:
             if error is None:
-                self.commit()
+                try:
+                    self.commit()
+                except BaseException:  # Ctrl-C while waiting for a FIFO's reader, say
+                    self.discard()
+                    raise
             else:
                 self.discard()
         finally:
@@ -76,6 +83,8 @@ class OutputsTogether:
                 if str(target) == "-":
                     sys.stdout.write(data.decode())
                     sys.stdout.flush()
+                elif is_fifo(target):
+                    write_to_fifo(target, lambda file, data=data: file.write(data))
                 else:
                     write_atomically(target, lambda file, data=data: file.write(data))
         except OSError as err:
@@ -116,3 +125,32 @@ def _write_new_file(path, data):
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
+
+
+def is_fifo(path):
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def write_to_fifo(path, write):
+    """Call ``write(binary_file)`` for FIFO ``path`` once a process reads it. Opened without
+    waiting, again and again: a blocking open waits for a reader where no signal reaches
+    Python, and Ctrl-C could not stop a command whose FIFO nobody reads; here it ends it
+    (KeyboardInterrupt) at the next try."""
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as err:
+            if err.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        _interrupts.checkpoint()
+        time.sleep(FIFO_RETRY_SECONDS)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as file:
+        write(file)
+
+
+FIFO_RETRY_SECONDS = 0.05

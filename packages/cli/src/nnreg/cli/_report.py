@@ -15,7 +15,7 @@ from nnreg.core import write_atomically
 
 from . import _interrupts
 from ._errors import InputError, RunFailed
-from ._outputs_together import OutputsTogether
+from ._outputs_together import OutputsTogether, is_fifo, write_to_fifo
 
 
 def format_table(header, rows):
@@ -60,8 +60,14 @@ def check_output_path(path, flag):
         if not os.access(target, os.W_OK):
             raise InputError(f"cannot write {flag} {path}: it is not writable")
         return
-    if not os.access(target.parent, os.W_OK):
-        raise InputError(f"cannot write {flag} {path}: folder {target.parent} is not writable")
+    # A symbolic link stays one: the file it names is written, in that file's folder.
+    folder = Path(os.path.realpath(target)).parent
+    if not folder.is_dir():
+        raise InputError(
+            f"cannot write {flag} {path}: it links into folder {folder}, which does not exist"
+        )
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write {flag} {path}: folder {folder} is not writable")
 
 
 def check_distinct_files(inputs, outputs):
@@ -107,7 +113,10 @@ def write_file(path, write):
     """Call ``write(binary_file)`` for a file that appears at ``path`` whole or not at all."""
     try:
         with _interrupts.writing():  # the console script's Ctrl-C leaves no temporary behind
-            write_atomically(path, write)
+            if is_fifo(path):
+                write_to_fifo(path, write)
+            else:
+                write_atomically(path, write)
     except OSError as err:
         raise RunFailed(f"cannot write {path}: {err.strerror or err}") from None
 
