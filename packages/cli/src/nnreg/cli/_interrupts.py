@@ -71,10 +71,14 @@ def leave_at_once_from_now():
 
 
 def decided():
-    """The console script's exit code is decided: a later Ctrl-C is recorded, not acted on."""
+    """The console script's exit code is decided: a later Ctrl-C is ignored. (Recorded only,
+    one during the interpreter's shutdown, after Python has put back the default handling,
+    ended the process by the signal.)"""
     global _writing_depth
     with _writing_lock:
         _writing_depth += 1
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
