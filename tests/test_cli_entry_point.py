@@ -233,3 +233,6 @@ def test_a_command_started_without_standard_output_says_so(csv_file, tmp_path):
         "nnreg fit: error: cannot write to standard output: it is closed\n",
     )
     assert list(tmp_path.glob("*.npz")) == [] and list(tmp_path.glob(".nnreg-*")) == []
+    # argparse drops an OSError while printing help: the console script still reports it.
+    code, _, stderr = _in_a_shell(tmp_path, ">&-", "--help")
+    assert (code, stderr) == (1, "nnreg: error: cannot write to standard output: it is closed\n")

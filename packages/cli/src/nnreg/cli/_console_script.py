@@ -26,27 +26,31 @@ def script():
     Standard output and error are the ones of ``_standard_streams``: a pipe whose reader left
     ends the command quietly, any other failure to write results with one line, exit code 1
     either way; progress and messages that cannot be written are dropped.
-    A Ctrl-C after ``main`` has returned is recorded and ignored: the exit code is decided.
+    A Ctrl-C after ``main`` has returned is ignored: the exit code is decided.
     An interrupted command leaves without the interpreter's shutdown: that takes a quarter
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
     does not wait for it); by then every output has been removed.
     """
+    # None: the process started without that stream (>&-, 2>&-). Set before the watcher
+    # starts, which writes to standard error, and the closed descriptors filled before it,
+    # so that neither its wake-up pipe nor XLA's own output takes their place.
+    sys.stdout = ClosedStream() if sys.stdout is None else CheckedStream(sys.stdout)
+    sys.stderr = BestEffortStream(sys.stderr or open(os.devnull, "w"))
+    _fill_closed_descriptors()
     _interrupts.leave_at_once_from_now()
     from ._entry_point import main
 
-    # None: the process started without that stream (>&-, 2>&-).
-    sys.stdout = ClosedStream() if sys.stdout is None else CheckedStream(sys.stdout)
-    sys.stderr = BestEffortStream(sys.stderr or open(os.devnull, "w"))
     try:
-        try:
-            exit_code = main()  # --help and --version leave by SystemExit
-        finally:
-            sys.stdout.flush()  # what print left buffered: a pipe's reader may have left
-    except BrokenPipeError:
-        exit_code = EXIT_FAILED
-    except StandardOutputError as err:
-        print(f"nnreg: error: {err.strerror}", file=sys.stderr)
-        exit_code = EXIT_FAILED
+        exit_code = main()
+    except SystemExit as exit_:  # --help, --version and usage errors leave through argparse
+        exit_code = exit_.code
+    try:
+        sys.stdout.flush()  # what print left buffered, or a failure the writer swallowed
+    except (BrokenPipeError, StandardOutputError) as err:
+        if not exit_code:  # else the command has failed, and said so, already
+            if isinstance(err, StandardOutputError):
+                print(f"nnreg: error: {err.strerror}", file=sys.stderr)
+            exit_code = EXIT_FAILED
     _interrupts.decided()
     if exit_code == EXIT_INTERRUPTED:
         for stream in (sys.stdout, sys.stderr):
@@ -54,3 +58,15 @@ def script():
                 stream.flush()
         os._exit(exit_code)
     return exit_code
+
+
+def _fill_closed_descriptors():
+    """Standard input, output and error that the process started without: the null device."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)

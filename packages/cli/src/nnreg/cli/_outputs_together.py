@@ -148,8 +148,13 @@ def write_to_fifo(path, write):
                 raise
         _interrupts.checkpoint()
         time.sleep(FIFO_RETRY_SECONDS)
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "wb") as file:
+    try:
+        os.set_blocking(fd, True)
+        file = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with file:
         write(file)
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from nnreg.core import write_atomically
+from nnreg.core import write_atomically, writes_through
 
 from . import _interrupts
 from ._errors import InputError, RunFailed
@@ -56,7 +56,7 @@ def check_output_path(path, flag):
         raise InputError(f"cannot write {flag} {path}: folder {target.parent} does not exist")
     if target.is_dir():
         raise InputError(f"cannot write {flag} {path}: it is a folder")
-    if target.exists() and not target.is_file():
+    if writes_through(target):  # a special file, or /dev/stdout redirected to a file
         if not os.access(target, os.W_OK):
             raise InputError(f"cannot write {flag} {path}: it is not writable")
         return

@@ -25,12 +25,14 @@ class CheckedStream:
 
     def __init__(self, stream):
         self._stream = stream
+        self._unreported = None  # a failure that whoever wrote may have swallowed
 
     def write(self, text):
         with self._checked():
             return self._stream.write(text)
 
     def flush(self):
+        _raise_unreported(self)
         with self._checked():
             self._stream.flush()
 
@@ -41,25 +43,34 @@ class CheckedStream:
     def _checked(self):
         try:
             yield
-        except BrokenPipeError:
+        except BrokenPipeError as err:
             _to_null_device(self._stream)
+            self._unreported = err
+            raise
+        except StandardOutputError:
             raise
         except OSError as err:
             _to_null_device(self._stream)
             reason = err.strerror or str(err)
-            raise StandardOutputError(
+            self._unreported = StandardOutputError(
                 err.errno, f"cannot write to standard output: {reason}"
-            ) from None
+            )
+            raise self._unreported from None
 
 
 class ClosedStream:
     """Standard output of a process started without one (``>&-``)."""
 
+    def __init__(self):
+        self._unreported = None
+
     def write(self, text):
-        raise StandardOutputError(errno.EBADF, "cannot write to standard output: it is closed")
+        message = "cannot write to standard output: it is closed"
+        self._unreported = StandardOutputError(errno.EBADF, message)
+        raise self._unreported
 
     def flush(self):
-        pass  # nothing was written
+        _raise_unreported(self)
 
     def isatty(self):
         return False
@@ -86,6 +97,14 @@ class BestEffortStream:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+def _raise_unreported(stream):
+    """Raise, once, a failure to write that the writer swallowed (argparse printing --help
+    ignores an OSError): the command must not end with exit code 0 having written nothing."""
+    failure, stream._unreported = stream._unreported, None
+    if failure is not None:
+        raise failure
 
 
 def _to_null_device(stream):
