@@ -83,10 +83,8 @@ class OutputsTogether:
                 if str(target) == "-":
                     sys.stdout.write(data.decode())
                     sys.stdout.flush()
-                elif is_fifo(target):
-                    write_to_fifo(target, lambda file, data=data: file.write(data))
                 else:
-                    write_atomically(target, lambda file, data=data: file.write(data))
+                    write_output(target, lambda file, data=data: file.write(data))
         except OSError as err:
             self.discard()
             if isinstance(err, BrokenPipeError) and str(target) == "-":
@@ -127,18 +125,26 @@ def _write_new_file(path, data):
         os.fsync(file.fileno())
 
 
-def is_fifo(path):
+def write_output(path, write):
+    """Call ``write(binary_file)`` for the file at ``path``, as ``write_atomically`` does,
+    except that a FIFO is written once a process reads it, waiting interruptibly."""
+    if _is_fifo(path):
+        _write_to_fifo(path, write)
+    else:
+        write_atomically(path, write)
+
+
+def _is_fifo(path):
     try:
         return stat.S_ISFIFO(os.stat(path).st_mode)
     except FileNotFoundError:
         return False
 
 
-def write_to_fifo(path, write):
-    """Call ``write(binary_file)`` for FIFO ``path`` once a process reads it. Opened without
-    waiting, again and again: a blocking open waits for a reader where no signal reaches
-    Python, and Ctrl-C could not stop a command whose FIFO nobody reads; here it ends it
-    (KeyboardInterrupt) at the next try."""
+def _write_to_fifo(path, write):
+    """Opened without waiting, again and again: a blocking open waits for a reader where no
+    signal reaches Python, and Ctrl-C could not stop a command whose FIFO nobody reads; here
+    it ends it (KeyboardInterrupt) at the next try."""
     while True:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)

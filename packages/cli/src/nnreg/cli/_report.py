@@ -11,11 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-from nnreg.core import write_atomically, writes_through
+from nnreg.core import writes_through
 
 from . import _interrupts
 from ._errors import InputError, RunFailed
-from ._outputs_together import OutputsTogether, is_fifo, write_to_fifo
+from ._outputs_together import OutputsTogether, write_output
 
 
 def format_table(header, rows):
@@ -113,10 +113,7 @@ def write_file(path, write):
     """Call ``write(binary_file)`` for a file that appears at ``path`` whole or not at all."""
     try:
         with _interrupts.writing():  # the console script's Ctrl-C leaves no temporary behind
-            if is_fifo(path):
-                write_to_fifo(path, write)
-            else:
-                write_atomically(path, write)
+            write_output(path, write)
     except OSError as err:
         raise RunFailed(f"cannot write {path}: {err.strerror or err}") from None
 
