@@ -1,6 +1,7 @@
 """The ``nnreg`` console script: Ctrl-C handling first, then the commands.
 
-It imports nothing but the interrupt handling before ``leave_at_once_from_now``: a Ctrl-C
+It imports nothing but the interrupt handling and the standard streams (the standard
+library alone) before ``leave_at_once_from_now``: a Ctrl-C
 while the command modules load (a slow start on a busy machine) would otherwise end the
 process by the signal, with a traceback.
 """
@@ -9,14 +10,9 @@ import contextlib
 import os
 import sys
 
-from . import _interrupts
+from . import _interrupts, _standard_streams
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED
-from ._standard_streams import (
-    BestEffortStream,
-    CheckedStream,
-    ClosedStream,
-    StandardOutputError,
-)
+from ._standard_streams import StandardOutputError
 
 
 def script():
@@ -31,12 +27,7 @@ def script():
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
     does not wait for it); by then every output has been removed.
     """
-    # None: the process started without that stream (>&-, 2>&-). Set before the watcher
-    # starts, which writes to standard error, and the closed descriptors filled before it,
-    # so that neither its wake-up pipe nor XLA's own output takes their place.
-    sys.stdout = ClosedStream() if sys.stdout is None else CheckedStream(sys.stdout)
-    sys.stderr = BestEffortStream(sys.stderr or open(os.devnull, "w"))
-    _fill_closed_descriptors()
+    _standard_streams.install()  # before the watcher starts, which writes to standard error
     _interrupts.leave_at_once_from_now()
     from ._entry_point import main
 
@@ -58,15 +49,3 @@ def script():
                 stream.flush()
         os._exit(exit_code)
     return exit_code
-
-
-def _fill_closed_descriptors():
-    """Standard input, output and error that the process started without: the null device."""
-    for descriptor in (0, 1, 2):
-        try:
-            os.fstat(descriptor)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)
-            if null != descriptor:
-                os.dup2(null, descriptor)
-                os.close(null)

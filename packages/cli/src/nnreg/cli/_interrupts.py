@@ -102,7 +102,7 @@ def _watch(wake_read):
             if _writing_depth:
                 _received.set()
                 continue
-            with contextlib.suppress(OSError, AttributeError, ValueError):  # no usable stderr
+            with contextlib.suppress(OSError, ValueError):  # no usable stderr
                 # On a terminal the progress line is still open.
                 newline = "\n" if sys.stderr.isatty() else ""
                 os.write(sys.stderr.fileno(), f"{newline}{_label}: interrupted\n".encode())

@@ -87,10 +87,8 @@ class OutputsTogether:
                     write_output(target, lambda file, data=data: file.write(data))
         except OSError as err:
             self.discard()
-            if isinstance(err, BrokenPipeError) and str(target) == "-":
-                raise  # standard output's reader left: the command ends quietly
-            if isinstance(err, StandardOutputError):  # it names standard output itself
-                raise RunFailed(err.strerror) from None
+            if isinstance(err, (BrokenPipeError, StandardOutputError)) and str(target) == "-":
+                raise  # main reports standard output's own failures (a closed pipe quietly)
             raise RunFailed(f"cannot write {target}: {err.strerror or err}") from None
         try:
             for staged, target in self._renames:

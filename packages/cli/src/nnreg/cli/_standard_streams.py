@@ -14,6 +14,21 @@ command that can still do its work.
 import contextlib
 import errno
 import os
+import sys
+
+
+def install():
+    """Standard output and error as described above, for the console script before anything
+    writes. A stream the process started without (``>&-``, ``2>&-``; Python's is None) gets
+    its descriptor filled with the null device, so that no file opened later (the Ctrl-C
+    watcher's wake-up pipe) takes its place and receives what XLA writes there."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            _null_device_onto(descriptor)
+    sys.stdout = ClosedStream() if sys.stdout is None else CheckedStream(sys.stdout)
+    sys.stderr = BestEffortStream(sys.stderr or open(os.devnull, "w"))
 
 
 class StandardOutputError(OSError):
@@ -46,8 +61,6 @@ class CheckedStream:
         except BrokenPipeError as err:
             _to_null_device(self._stream)
             self._unreported = err
-            raise
-        except StandardOutputError:
             raise
         except OSError as err:
             _to_null_device(self._stream)
@@ -108,7 +121,14 @@ def _raise_unreported(stream):
 
 
 def _to_null_device(stream):
-    null = os.open(os.devnull, os.O_WRONLY)
     with contextlib.suppress(OSError, ValueError):  # a stream without a descriptor
-        os.dup2(null, stream.fileno())
-    os.close(null)
+        _null_device_onto(stream.fileno())
+
+
+def _null_device_onto(descriptor):
+    null = os.open(os.devnull, os.O_RDWR)
+    if null != descriptor:  # else it took the closed descriptor's place itself
+        try:
+            os.dup2(null, descriptor)
+        finally:
+            os.close(null)
