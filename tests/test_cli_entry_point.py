@@ -111,17 +111,21 @@ def test_an_interrupt_exits_130(csv_file, cli, monkeypatch):
     assert run.exit_code == 130 and run.stderr == "nnreg fit: interrupted\n"
 
 
-def _with_stdout(tmp_path, stdout, *args):
-    """``(exit code, stderr)`` of the console script writing to file descriptor ``stdout``,
-    its output buffered, as in a shell."""
+def _as_in_a_shell(tmp_path):
+    """The console script's environment as a user's shell gives it: output buffered."""
     environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
     environment.pop("PYTHONUNBUFFERED", None)
+    return environment
+
+
+def _with_stdout(tmp_path, stdout, *args):
+    """``(exit code, stderr)`` of the console script writing to file descriptor ``stdout``."""
     run = subprocess.run(
         [str(NNREG_SCRIPT), *map(str, args)],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
-        env=environment,
+        env=_as_in_a_shell(tmp_path),
         timeout=600,
     )
     return run.returncode, run.stderr
@@ -196,15 +200,13 @@ def test_standard_output_without_space_is_one_line_and_exit_1(csv_file, tmp_path
 def _in_a_shell(tmp_path, redirections, *args):
     """``(exit code, stdout, stderr)`` of the console script run by a shell, with
     ``redirections`` (``2>&-``: started without a standard error)."""
-    environment = {**os.environ, "NNREG_CACHE_DIR": str(tmp_path / "jax-cache")}
-    environment.pop("PYTHONUNBUFFERED", None)
     command = " ".join(shlex.quote(str(arg)) for arg in [NNREG_SCRIPT, *args])
     run = subprocess.run(
         f"{command} {redirections}",
         shell=True,
         capture_output=True,
         text=True,
-        env=environment,
+        env=_as_in_a_shell(tmp_path),
         timeout=600,
     )
     return run.returncode, run.stdout, run.stderr
