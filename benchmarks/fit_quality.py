@@ -8,15 +8,18 @@ and ordinary least squares. The networks are fitted with several seeds; the tabl
 test MSE, the ratios to MLPRegressor and to least squares, and the fraction of test targets
 inside nnreg's 90% prediction interval (``Regressor.predict_interval``).
 
-nnreg's defaults (Adam at 0.01, weight decay 0.03, patience 200) were chosen on ``engel``,
-``star98`` and statsmodels' ``grunfeld`` and ``anes96``; the held-out sets below were not
-used for that. ``--variants`` compares nnreg's settings (the linear part, ensemble sizes)
-with their cost, from which the defaults ``linear=True``, ``ensemble`` were chosen, and
-bagging (each network with its own validation rows), emulated by separate fits.
+nnreg's defaults (Adam at 0.01, weight decay 0.03, patience 200) were chosen on the
+development sets (``--data development``: ``engel``, ``star98``, ``grunfeld``, ``anes96``,
+and since 2026-11-30 five more); the held-out sets (the default ``--data``) were not used for
+that. ``--variants`` compares nnreg's settings (the linear part, ensemble sizes) with their
+cost, from which the defaults ``linear=True``, ``ensemble`` were chosen, and bagging (each
+network with its own validation rows), emulated by separate fits. ``--weight-decays
+0.005,0.01`` compares those weight decays with the default's.
 
 Benchmark-only dependencies: scikit-learn and statsmodels. Usage:
 
-    python benchmarks/fit_quality.py [--data NAME,...] [--seeds 5] [--variants] [--cost]
+    python benchmarks/fit_quality.py [--data NAME,...|development] [--seeds 5] [--variants]
+        [--weight-decays W,...] [--cost]
 
 ``--cost`` times the default ensemble against one network on ``diabetes``, each after a
 first fit that compiles: both for a fixed 2000 epochs (no early stopping), then both with
@@ -82,10 +85,29 @@ DATA_SETS = {
         ("ccard", "AVGEXP", ["AGE", "INCOME", "OWNRENT"]),
     ),
     "nile": ("100 years, the Nile's flow from the year", ("nile", "volume")),
-    "engel": ("235 households, food from income (development)", ("engel", "foodexp")),
-    "star98": ("303 school districts, 20 inputs (development)", None),
+    "engel": ("235 households, food from income", ("engel", "foodexp")),
+    "star98": ("303 school districts, 20 inputs", None),
+    "grunfeld": (
+        "220 firm-years, investment from value, capital and the year",
+        ("grunfeld", "invest", ["value", "capital", "year"]),
+    ),
+    "anes96": (
+        "944 voters, self-placement from 9 answers",
+        ("anes96", "selfLR", "popul TVnews ClinLR DoleLR PID age educ income vote".split()),
+    ),
+    # Added on 2026-11-30, when a lower weight decay that the four above favoured fell behind
+    # least squares on held-out sets: a large noisy set and four of under 110 rows.
+    "randhie": ("20190 people, doctor visits from 9 inputs", ("randhie", "mdvis")),
+    "statecrime": (
+        "51 US states, murder rate from 5 inputs",
+        ("statecrime", "murder", ["hs_grad", "poverty", "single", "white", "urban"]),
+    ),
+    "interest": ("107 quarters, interest rate from inflation", ("interest_inflation", "R")),
+    "strikes": ("62 strikes, duration from industrial production", ("strikes", "duration")),
+    "heart": ("69 patients, survival from age and censoring", ("heart", "survival")),
 }
 HELD_OUT = ("diabetes", "fair", "macrodata", "cancer", "sunspots", "ccard", "nile")
+DEVELOPMENT = tuple(name for name in DATA_SETS if name not in HELD_OUT)
 
 
 def load(name):
@@ -265,6 +287,7 @@ def main():
     parser.add_argument("--data", default=",".join(HELD_OUT), help="comma-separated names")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--variants", action="store_true", help="compare nnreg's settings")
+    parser.add_argument("--weight-decays", default="", help="compare these weight decays")
     parser.add_argument("--cost", action="store_true", help="time the ensemble and --fused only")
     args = parser.parse_args()
     if args.cost:
@@ -282,6 +305,11 @@ def main():
             "linear, 8": lambda seed: core.Regressor(seed=seed, ensemble=8),
             "bagged 8": SeparateSplits,
         }
+    for decay in filter(None, args.weight_decays.split(",")):
+        variants[f"decay {decay}"] = lambda seed, decay=float(decay): core.Regressor(
+            seed=seed, weight_decay=decay
+        )
+    names = DEVELOPMENT if args.data == "development" else args.data.split(",")
     print(
         f"test MSE, mean over {args.seeds} seeds; nnreg against MLPRegressor (same widths, tanh,"
         f" adam) and least squares; split seed {SPLIT_SEED}, a quarter for testing"
@@ -289,7 +317,8 @@ def main():
     header = f"{'data set':<10} {'rows':>5} {'in':>3}  {'nnreg':<12} {'vs MLP':>7} {'vs OLS':>7}"
     print(f"{header} {'90% cover':>9} {'first s':>7} {'s/fit':>6}")
     ratios = {name: [] for name in variants}
-    for data_name in args.data.split(","):
+    against_ols = {name: [] for name in variants}
+    for data_name in names:
         x, y = load(data_name)
         split = train_test_split(x, y, test_size=TEST_FRACTION, random_state=SPLIT_SEED)
         x_train, x_test, y_train, y_test = split
@@ -300,6 +329,7 @@ def main():
         for name, make in variants.items():
             test, cover, first, seconds = nnreg_runs(make, split, seeds)
             ratios[name].append(test / mlp)
+            against_ols[name].append(test / ols)
             label = f"{data_name:<10} {len(x):>5} {x.shape[1]:>3}  {name:<12}"
             print(
                 f"{label} {test / mlp:7.3f} {test / ols:7.3f} {cover:9.2f} {first:7.2f}"
@@ -307,7 +337,10 @@ def main():
                 flush=True,
             )
     for name, values in ratios.items():
-        print(f"mean nnreg/MLPRegressor, {name}: {np.mean(values):.3f} (worst {max(values):.3f})")
+        print(
+            f"mean nnreg/MLPRegressor, {name}: {np.mean(values):.3f} (worst {max(values):.3f});"
+            f" worst nnreg/least squares {max(against_ols[name]):.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ OUTPUTS = {
         [],
         True,
     ),
+    "fit-development": (
+        f"{sys.executable} {ROOT}/benchmarks/fit_quality.py --data development"
+        " --weight-decays 0.005,0.01",
+        None,
+        [],
+        True,
+    ),
 }
 
 MARKER = re.compile(r"^<!-- output: ([\w-]+) -->\n```[^\n]*\n.*?^```\n", re.M | re.S)
