@@ -55,6 +55,20 @@ def test_predict_writes_the_mean_the_spread_and_the_interval(three, work, cli):
     assert (written[:, 3] < written[:, 1]).all() and (written[:, 1] < written[:, 4]).all()
 
 
+def test_predict_with_an_interval_runs_the_networks_once(three, work, cli, monkeypatch):
+    runs = []
+    original = core.Regressor._members_predict
+
+    def counted(self, state, x):
+        runs.append(len(x))
+        return original(self, state, x)
+
+    monkeypatch.setattr(core.Regressor, "_members_predict", counted)
+    run = cli("predict", work / "three.npz", work / "data.csv", "--interval", 0.8)
+    assert run.exit_code == 0, run.stderr
+    assert runs == [80]
+
+
 def test_one_network_without_the_plane_writes_no_spread(work, cli):
     run = cli(
         "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "one.npz",

@@ -71,6 +71,13 @@ def test_intervals_add_the_noise_variance_and_widen_with_the_level(ensemble):
     assert (wider[1] - wider[0] > upper - lower).all()
 
 
+def test_an_interval_around_a_prediction_is_the_predicted_interval(ensemble):
+    model, x, _ = ensemble
+    around = model.interval_around(*model.predict(x, return_std=True), 0.8)
+    for mine, theirs in zip(around, model.predict_interval(x, 0.8), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 @pytest.mark.parametrize(
     ("level", "error", "message"),
     [(0, ValueError, "level must be between 0 and 1, got 0"), (1.5, ValueError, "got 1.5"),
@@ -82,6 +89,8 @@ def test_interval_levels_outside_zero_to_one_are_refused(ensemble, level, error,
     model, x, _ = ensemble
     with pytest.raises(error, match=message):
         model.predict_interval(x, level)
+    with pytest.raises(error, match=message):
+        model.interval_around(*model.predict(x, return_std=True), level)
 
 
 @pytest.mark.parametrize(
@@ -177,6 +186,8 @@ def test_a_single_network_file_of_format_version_1_still_loads(tmp_path):
     no_noise = "has no noise estimate .it was fitted by a version of nnreg before prediction"
     with pytest.raises(ValueError, match=no_noise):
         old.predict_interval(x)
+    with pytest.raises(ValueError, match=no_noise):
+        old.interval_around(*old.predict(x, return_std=True))
     # Saved again, in today's format: still no noise estimate, and the message still true.
     old.save(tmp_path / "resaved.npz")
     with pytest.raises(ValueError, match=no_noise):

@@ -29,14 +29,15 @@ def _curve(ax, model, x, y, is_val):
     # A power of two, as the evaluation pads rows to one: a fit of 129 to 256 rows shares its
     # compiled evaluation with its curve (400 points compiled another, 0.1 s).
     grid = np.linspace(x.min(), x.max(), 256)
-    lower, upper = model.predict_interval(grid[:, None], BAND_LEVEL)
+    curve, spread = model.predict(grid[:, None], return_std=True)
+    lower, upper = model.interval_around(curve, spread, BAND_LEVEL)
     ax.fill_between(
         grid, lower, upper, color="tab:blue", alpha=0.15, linewidth=0,
         label=f"{BAND_LEVEL:.0%} prediction interval",
     )  # fmt: skip
     ax.scatter(x[~is_val], y[~is_val], s=10, color="0.55", label="training rows")
     ax.scatter(x[is_val], y[is_val], s=14, color="tab:orange", label="validation rows")
-    ax.plot(grid, model.predict(grid[:, None]), color="tab:blue", linewidth=2, label="fitted curve")
+    ax.plot(grid, curve, color="tab:blue", linewidth=2, label="fitted curve")
     ax.set_xlabel(model.x_columns_[0])
     ax.set_ylabel(model.y_column_)
 

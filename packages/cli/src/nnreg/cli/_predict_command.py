@@ -54,7 +54,7 @@ def run(args):
     mean, std = model.predict(x, return_std=True)
     values = [mean, std] if model.ensemble > 1 else [mean]
     if args.interval is not None:
-        values.extend(model.predict_interval(x, args.interval))
+        values.extend(model.interval_around(mean, std, args.interval))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([*model.x_columns_, *names])

@@ -189,6 +189,17 @@ class Regressor:
         """``(lower, upper)`` around ``predict(x)``: mean ± z·sqrt(members' variance + noise
         variance), z the normal quantile of ``level``; the noise variance is the ensemble's
         validation MSE, recorded at fit time, so the interval covers new observations."""
+        z, noise_variance = self._interval_terms(level)
+        mean, std = self.predict(x, return_std=True)
+        return _around(mean, std, z, noise_variance)
+
+    def interval_around(self, mean, std, level=0.9):
+        """``predict_interval``'s ``(lower, upper)`` from ``mean, std = predict(x,
+        return_std=True)``, for a caller that needs all three: the networks run once."""
+        return _around(mean, std, *self._interval_terms(level))
+
+    def _interval_terms(self, level):
+        """``(z, noise variance in the target's units)`` for an interval at ``level``."""
         level = _checks.check_number(level, "level")
         upper_quantile = 0.5 + level / 2
         if not 0 < level < 1 or upper_quantile >= 1:  # 1 - 1e-16 rounds to 1 here
@@ -199,10 +210,8 @@ class Regressor:
                 "this model has no noise estimate (it was fitted by a version of nnreg before "
                 "prediction intervals): fit it again for prediction intervals"
             )
-        mean, std = self.predict(x, return_std=True)
         z = statistics.NormalDist().inv_cdf(upper_quantile)
-        half = z * np.sqrt(std**2 + state.noise_variance * state.y_std**2)
-        return mean - half, mean + half
+        return z, state.noise_variance * state.y_std**2
 
     def _members_predict(self, state, x):
         """Each member's predictions, ``(members, rows)``, in the target's units."""
@@ -279,6 +288,11 @@ def load_model(path):
     )
     model._state = state
     return model
+
+
+def _around(mean, std, z, noise_variance):
+    half = z * np.sqrt(np.square(std) + noise_variance)
+    return mean - half, mean + half
 
 
 def _mse(prediction, y):
