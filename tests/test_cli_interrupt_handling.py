@@ -112,6 +112,28 @@ def test_ctrl_c_stops_training_promptly_and_writes_nothing(command, tmp_path):
     assert list(tmp_path.iterdir()) == []  # no folder, no JSON, no temporary
 
 
+def test_sigterm_to_the_console_script_stops_training_like_ctrl_c(tmp_path):
+    out = tmp_path / "results"
+    process = subprocess.Popen(
+        [NNREG_SCRIPT, "sweep", "--seeds", "2", "--lrs", "0.01", "--epochs", "100000000",
+         "--out", out, "--json", tmp_path / "r.json"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NNREG_NO_CACHE": "1"},
+    )  # fmt: skip
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if " epochs, " in line:  # training is under way
+            break
+    process.terminate()
+    stderr = "".join(lines) + process.communicate(timeout=60)[1]
+    assert process.returncode == 143, stderr
+    assert stderr.endswith("nnreg sweep: terminated\n") and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 # The console script's watcher ends its process, so it is tested in child processes.
 WATCHED_CHILD = """
 import os, signal, sys, time
@@ -143,6 +165,16 @@ print("ran on")
     assert done.stderr == "nnreg child: interrupted\n" and "ran on" not in done.stdout
 
 
+def test_the_console_scripts_sigterm_ends_the_process_at_once_with_143():
+    done = run_watched_child("""
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(5)
+print("ran on")
+""")
+    assert done.returncode == 143
+    assert done.stderr == "nnreg child: terminated\n" and "ran on" not in done.stdout
+
+
 def test_the_console_scripts_ctrl_c_waits_for_outputs_being_written():
     done = run_watched_child("""
 with _interrupts.writing():
@@ -164,29 +196,36 @@ def test_the_console_scripts_ctrl_c_is_ignored_once_the_exit_code_is_decided():
     done = run_watched_child("""
 _interrupts.decided()
 os.kill(os.getpid(), signal.SIGINT)
+os.kill(os.getpid(), signal.SIGTERM)
 time.sleep(0.5)
-print("finished", signal.getsignal(signal.SIGINT) is signal.SIG_IGN, flush=True)
+ignored = [signal.getsignal(s) is signal.SIG_IGN for s in (signal.SIGINT, signal.SIGTERM)]
+print("finished", ignored, flush=True)
 """)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "finished True\n"
+    assert done.stdout == "finished [True, True]\n"
 
 
-def test_the_console_scripts_ctrl_c_stops_a_wait_for_a_fifos_reader(tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "outcome"),
+    [(signal.SIGINT, (130, "interrupted")), (signal.SIGTERM, (143, "terminated"))],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_the_console_scripts_signals_stop_a_wait_for_a_fifos_reader(tmp_path, signum, outcome):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     done = run_watched_child(f"""
 import threading
 from nnreg.cli._outputs_together import OutputsTogether
-threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+threading.Timer(0.5, os.kill, (os.getpid(), {int(signum)})).start()
 try:
     with OutputsTogether() as outputs:
         outputs.stage({str(tmp_path / "model.npz")!r}, b"model", flag="--out")
         outputs.stage({str(fifo)!r}, b"report", flag="--json")
 except KeyboardInterrupt:
-    print("stopped", flush=True)
+    print("stopped", _interrupts.outcome(), flush=True)
 """)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "stopped\n"
+    assert done.stdout == f"stopped {outcome}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["fifo"]  # no model, nothing staged
 
 

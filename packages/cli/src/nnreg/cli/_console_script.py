@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import _interrupts, _standard_streams
-from ._errors import EXIT_FAILED, EXIT_INTERRUPTED
+from ._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED
 from ._standard_streams import StandardOutputError
 
 
@@ -22,7 +22,7 @@ def script():
     Standard output and error are the ones of ``_standard_streams``: a pipe whose reader left
     ends the command quietly, any other failure to write results with one line, exit code 1
     either way; progress and messages that cannot be written are dropped.
-    A Ctrl-C after ``main`` has returned is ignored: the exit code is decided.
+    A Ctrl-C or SIGTERM after ``main`` has returned is ignored: the exit code is decided.
     An interrupted command leaves without the interpreter's shutdown: that takes a quarter
     of a second with jax loaded, and XLA may still be compiling on another thread (nnreg.core
     does not wait for it); by then every output has been removed.
@@ -43,7 +43,7 @@ def script():
                 print(f"nnreg: error: {err.strerror}", file=sys.stderr)
             exit_code = EXIT_FAILED
     _interrupts.decided()
-    if exit_code == EXIT_INTERRUPTED:
+    if exit_code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
                 stream.flush()

@@ -13,7 +13,6 @@ from ._environment import package_versions
 from ._errors import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_USAGE,
     CommandError,
     UsageError,
@@ -62,8 +61,9 @@ def main(argv=None):
             _interrupts.checkpoint()  # one that came while the outputs were being renamed
         return exit_code
     except KeyboardInterrupt:
-        print(f"nnreg {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        exit_code, word = _interrupts.outcome()
+        print(f"nnreg {args.command}: {word}", file=sys.stderr)
+        return exit_code
     except UsageError as err:
         args.parser.error(str(err))  # usage, the message, exit code 2
     except BrokenPipeError:

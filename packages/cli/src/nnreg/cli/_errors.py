@@ -8,11 +8,12 @@ EXIT_SUCCESS = 0
 EXIT_FAILED = 1  # the run itself failed: it diverged, or nothing was learned
 EXIT_USAGE = 2  # a bad command line or a bad input file
 EXIT_INTERRUPTED = 130  # Ctrl-C, the shell's 128 + SIGINT
+EXIT_TERMINATED = 143  # SIGTERM (kill, timeout) to the console script: 128 + SIGTERM
 
 EXIT_CODES_HELP = (
     "exit codes: 0 success; 1 the run itself failed (every compared method diverged, the fit "
     "diverged, every sweep member diverged, or a result could not be written); 2 bad command "
-    "line or bad input file; 130 interrupted"
+    "line or bad input file; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)"
 )
 
 

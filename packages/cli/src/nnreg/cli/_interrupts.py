@@ -19,7 +19,9 @@ between bytecodes of the main thread, which an import, XLA's compilation or a ch
 can hold for seconds. A watcher thread wakes on the signal itself (``signal.set_wakeup_fd``)
 and ends the process on the spot with exit code 130, without the interpreter's shutdown, so
 nothing can crash on the way out. Only while outputs are being written (``writing()``) does it
-leave the interrupt to the checkpoints, so that no half-written output remains.
+leave the interrupt to the checkpoints, so that no half-written output remains. SIGTERM (``kill``,
+``timeout``) is taken the same way there, with exit code 143: by default it ended the process
+with staged outputs left behind.
 """
 
 import contextlib
@@ -28,7 +30,7 @@ import signal
 import sys
 import threading
 
-from ._errors import EXIT_INTERRUPTED
+from ._errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 
 _received = threading.Event()  # a SIGINT is recorded and not yet raised
 _holding = threading.Event()  # a command holds interrupts in this process
@@ -36,6 +38,12 @@ _leaving_at_once = threading.Event()  # the console script's watcher ends the pr
 _writing_lock = threading.Lock()  # the watcher decides under it; writing() counts under it
 _writing_depth = 0  # outputs being written: the watcher records instead of leaving
 _label = "nnreg"  # names the command in the message
+_stopped_by = signal.SIGINT  # the signal that _received records
+# What each signal the console script takes means: (exit code, the word in its message)
+_OUTCOMES = {
+    signal.SIGINT: (EXIT_INTERRUPTED, "interrupted"),
+    signal.SIGTERM: (EXIT_TERMINATED, "terminated"),
+}
 
 
 def _record(signum, frame):
@@ -61,7 +69,8 @@ def leave_at_once_from_now():
     once with exit code 130, except while outputs are written (then it is raised after)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.signal(signal.SIGINT, _record)  # a Python handler: the C one writes the wake-up byte
+    for signum in _OUTCOMES:  # Python handlers: the C one writes the wake-up byte
+        signal.signal(signum, _record)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
@@ -78,7 +87,8 @@ def decided():
     with _writing_lock:
         _writing_depth += 1
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for signum in _OUTCOMES:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
@@ -95,18 +105,29 @@ def writing():
 
 
 def _watch(wake_read):
+    global _stopped_by
     while True:
-        if signal.SIGINT not in os.read(wake_read, 64):
+        woken_by = os.read(wake_read, 64)  # the numbers of the signals caught, in order
+        signums = [signum for signum in woken_by if signum in _OUTCOMES]
+        if not signums:
             continue
         with _writing_lock:  # held to the end: writing() cannot begin while the process ends
             if _writing_depth:
+                _stopped_by = signums[-1]
                 _received.set()
                 continue
+            exit_code, word = _OUTCOMES[signums[-1]]
             with contextlib.suppress(OSError, ValueError):  # no usable stderr
                 # On a terminal the progress line is still open.
                 newline = "\n" if sys.stderr.isatty() else ""
-                os.write(sys.stderr.fileno(), f"{newline}{_label}: interrupted\n".encode())
-            os._exit(EXIT_INTERRUPTED)
+                os.write(sys.stderr.fileno(), f"{newline}{_label}: {word}\n".encode())
+            os._exit(exit_code)
+
+
+def outcome():
+    """``(exit code, word)`` for the KeyboardInterrupt just raised: 130 "interrupted" for
+    Ctrl-C, 143 "terminated" for a SIGTERM that the console script's watcher recorded."""
+    return _OUTCOMES[_stopped_by]
 
 
 @contextlib.contextmanager
@@ -116,7 +137,7 @@ def held(label="nnreg"):
     ``label`` names the command in the console script's message. Outside the main thread
     (where no handler can be installed) nothing changes.
     """
-    global _label
+    global _label, _stopped_by
     _label = label
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -132,6 +153,7 @@ def held(label="nnreg"):
         sys.unraisablehook = previous_hook
         signal.signal(signal.SIGINT, previous_handler)
         _received.clear()
+        _stopped_by = signal.SIGINT
 
 
 def checkpoint():
