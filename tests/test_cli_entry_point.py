@@ -1,6 +1,7 @@
 """The `nnreg` entry point: help, --version, and one exit-code policy for every command."""
 
 import importlib.metadata
+import json
 import os
 import shlex
 import subprocess
@@ -238,3 +239,27 @@ def test_a_command_started_without_standard_output_says_so(csv_file, tmp_path):
     # argparse drops an OSError while printing help: the console script still reports it.
     code, _, stderr = _in_a_shell(tmp_path, ">&-", "--help")
     assert (code, stderr) == (1, "nnreg: error: cannot write to standard output: it is closed\n")
+
+
+def test_a_model_or_report_written_to_dev_stdout_gets_standard_output_alone(csv_file, tmp_path):
+    fit = ("fit", csv_file, "--x", "a", "--y", "b", "--epochs", "20", "--quiet")
+    redirected = tmp_path / "redirected.npz"
+    code, _, stderr = _in_a_shell(tmp_path, f"> {redirected}", *fit, "--out", "/dev/stdout")
+    assert code == 0, stderr
+    assert "model written to /dev/stdout" in stderr  # the summary moved to stderr
+    assert core.load_model(redirected).x_columns_ == ("a",)
+    report = tmp_path / "report.json"
+    code, _, stderr = _in_a_shell(
+        tmp_path, f"> {report}", *fit, "--out", tmp_path / "m.npz", "--json", "/dev/stdout"
+    )
+    assert code == 0, stderr
+    assert json.loads(report.read_text())["config"]["ensemble"] == 8
+
+
+def test_two_outputs_to_standard_output_are_refused(csv_file, tmp_path):
+    fit = ("fit", csv_file, "--x", "a", "--y", "b", "--epochs", "20", "--quiet")
+    both = tmp_path / "both"
+    flags = ("--out", "/dev/stdout", "--json", "-")
+    code, _, stderr = _in_a_shell(tmp_path, f"> {both}", *fit, *flags)
+    assert code == 2 and both.read_bytes() == b""
+    assert "--out /dev/stdout and --json - both go to standard output: at most one output" in stderr

@@ -26,7 +26,7 @@ from ._flags import (
     seed,
 )
 from ._outputs_together import OutputsTogether
-from ._report import check_distinct_files, check_output_path
+from ._report import check_distinct_files, check_output_path, to_standard_output
 
 
 def _column_list(text):
@@ -214,8 +214,8 @@ def run(args):
             outputs.write(args.plot, lambda path: save_figure(figure, path), flag="--plot")
         outputs.write(args.out, model.save, flag="--out")
         _interrupts.checkpoint()  # the last moment to stop with nothing written
-    # With --json -, stdout carries the JSON alone and the summary moves to stderr.
-    print(
-        summary(args, model, len(data), fusion), file=sys.stderr if args.json == "-" else sys.stdout
-    )
+    # With an output on standard output (--json -, --out /dev/stdout), it carries that output
+    # alone and the summary moves to stderr.
+    on_stdout = any(map(to_standard_output, (args.out, args.json, args.plot)))
+    print(summary(args, model, len(data), fusion), file=sys.stderr if on_stdout else sys.stdout)
     return 0

@@ -70,13 +70,36 @@ def check_output_path(path, flag):
         raise InputError(f"cannot write {flag} {path}: folder {folder} is not writable")
 
 
+def to_standard_output(path):
+    """Whether output ``path`` lands in this process's standard output: ``-``, or a name for
+    the file it goes to (``/dev/stdout``, ``/dev/fd/1``, the file it is redirected to), which
+    a command's messages must then leave alone. Not when that is the null device."""
+    if path is None:
+        return False
+    if str(path) == "-":
+        return True
+    try:
+        here, there = os.fstat(1), os.stat(path)
+    except OSError:  # no such file yet
+        return False
+    return os.path.samestat(here, there) and not os.path.samestat(here, os.stat(os.devnull))
+
+
 def check_distinct_files(inputs, outputs):
     """Fail now if an output would replace an input, or two outputs the same file.
 
-    ``inputs`` and ``outputs`` are ``(flag, path)`` pairs, paths None or ``-`` skipped. Files
-    are compared as the filesystem sees them (symbolic and hard links included); special
-    files such as ``/dev/null`` may be named more than once.
+    ``inputs`` and ``outputs`` are ``(flag, path)`` pairs, paths None skipped. Files are
+    compared as the filesystem sees them (symbolic and hard links included); special files
+    such as ``/dev/null`` may be named more than once, but only one output may go to
+    standard output (``-``, ``/dev/stdout``, ...): two would be mixed into one stream.
     """
+    to_stdout = [(flag, path) for flag, path in outputs if to_standard_output(path)]
+    if len(to_stdout) > 1:
+        (flag, path), (other_flag, other) = to_stdout[:2]
+        raise InputError(
+            f"{flag} {path} and {other_flag} {other} both go to standard output: "
+            "at most one output can"
+        )
     seen = [(flag, path) for flag, path in inputs if path not in (None, "-")]
     for flag, path in outputs:
         if path in (None, "-"):
@@ -128,7 +151,7 @@ class ResultsFolder:
     ``names`` are the files the command may put in the folder. They and the JSON are written
     inside ``writing()`` and appear together when it ends, or not at all; a folder created
     for them is removed again if nothing appears. With ``--json -`` standard output carries
-    the JSON alone and the tables move to stderr.
+    the JSON alone and the tables move to stderr (so with ``--json /dev/stdout``).
     """
 
     def __init__(self, out, json_path, names):
@@ -138,7 +161,7 @@ class ResultsFolder:
         in_folder = [("--out", self.out / name) for name in names]
         check_distinct_files([], [*in_folder, ("--json", json_path)])
         self.json_path = json_path
-        self.table_stream = sys.stderr if json_path == "-" else sys.stdout
+        self.table_stream = sys.stderr if to_standard_output(json_path) else sys.stdout
         self._outputs = None
 
     @contextlib.contextmanager
