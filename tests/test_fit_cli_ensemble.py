@@ -96,8 +96,15 @@ def test_bad_ensemble_sizes_are_usage_errors(work, cli, flag, value, message):
     assert not (work / "m.npz").exists()
 
 
-@pytest.mark.parametrize("value", ["0", "1", "1.5", "wide"])
-def test_bad_interval_levels_are_usage_errors(three, work, cli, value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "must be between 0 and 1 (exclusive), got 0"),
+     ("1.5", "must be between 0 and 1 (exclusive), got 1.5"),
+     ("1", "must be between 0 and 1 (exclusive), got 1"),
+     ("wide", "invalid interval_level value: 'wide'"),
+     ("0.9999999999999999", "must be far enough below 1 for a finite interval")],
+)  # fmt: skip
+def test_bad_interval_levels_are_usage_errors(three, work, cli, value, message):
     run = cli("predict", work / "three.npz", work / "data.csv", "--interval", value)
-    assert run.exit_code == 2 and "argument --interval: " in run.stderr
+    assert run.exit_code == 2 and f"argument --interval: {message}" in run.stderr
     assert run.stdout == ""

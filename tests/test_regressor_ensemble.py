@@ -82,7 +82,8 @@ def test_an_interval_around_a_prediction_is_the_predicted_interval(ensemble):
     ("level", "error", "message"),
     [(0, ValueError, "level must be between 0 and 1, got 0"), (1.5, ValueError, "got 1.5"),
      # below 1, but 0.5 + level / 2 rounds to 1: the quantile would be infinite
-     (0.9999999999999999, ValueError, "level must be between 0 and 1, got 0.9999999999999999"),
+     (0.9999999999999999, ValueError,
+      "level must be far enough below 1 for a finite interval, got 0.9999999999999999"),
      ("high", TypeError, "level must be a number, got 'high'")],
 )  # fmt: skip
 def test_interval_levels_outside_zero_to_one_are_refused(ensemble, level, error, message):
@@ -256,6 +257,13 @@ def test_networks_added_to_the_plane_start_as_the_plane(tmp_path):
     x, y = curve_data()
     fitted = core.Regressor(ensemble=2, learning_rate=1e-30, patience=5, epochs=20).fit(x, y)
     assert fitted.report_.at_plane == 2
+    assert fitted.report_.stop_reason.endswith(
+        "2 of 2 networks never improved on the ridge plane, which is kept alone in their place"
+    )
+    one = core.Regressor(ensemble=1, learning_rate=1e-30, patience=5, epochs=20).fit(x, y)
+    assert one.report_.stop_reason.endswith(
+        "the network never improved on the ridge plane, which is kept alone in its place"
+    )
     fitted.save(tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz") as saved:
         standardised = (x - saved["x_mean"]) / saved["x_std"]

@@ -90,6 +90,17 @@ def test_divergence_hidden_by_early_stopping_fails_without_learning():
         model.predict(x)
 
 
+def test_a_run_too_slow_to_learn_is_told_to_raise_its_learning_rate():
+    x, y = column_data(40)
+    model = core.Regressor(learning_rate=1e-12, epochs=50, ensemble=1, linear=False)
+    message = (
+        "nothing was learned: the training loss barely moved and the validation loss never "
+        "improved on the initial weights; try a larger learning rate than 1e-12, or more epochs"
+    )
+    with pytest.raises(core.TrainingError, match=re.escape(message)):
+        model.fit(x, y)
+
+
 def test_inputs_beyond_float32_give_an_error_not_nan():
     x, y = column_data()
     model = core.Regressor(epochs=5).fit(x, y, x_columns=["a", "b"])

@@ -40,6 +40,15 @@ def fraction(text):
     return value
 
 
+def interval_level(text):
+    value = fraction(text)
+    if 0.5 + value / 2 == 1:  # the normal quantile of 1 is infinite
+        raise argparse.ArgumentTypeError(
+            f"must be far enough below 1 for a finite interval, got {text}"
+        )
+    return value
+
+
 def seed(text):
     value = int(text)
     if not 0 <= value < SEED_LIMIT:

@@ -5,7 +5,7 @@ import io
 
 from . import _interrupts
 from ._errors import InputError
-from ._flags import fraction
+from ._flags import interval_level
 from ._report import check_distinct_files, check_output_path, write_text
 
 
@@ -25,7 +25,7 @@ def add_parser(commands):
     )
     predict.add_argument(
         "--interval",
-        type=fraction,
+        type=interval_level,
         metavar="LEVEL",
         help="add LEVEL prediction interval columns (e.g. foodexp_lower, foodexp_upper): the "
         "mean ± the normal quantile times sqrt(networks' variance + the noise variance "

@@ -40,14 +40,13 @@ class FitReport:
     def stop_reason(self) -> str:
         reason = self._limit_reason()
         if self.at_plane:
-            networks = (
-                "the network"
-                if len(self.member_val_mse) == 1
-                else (f"{self.at_plane} of {len(self.member_val_mse)} networks")
-            )
+            if len(self.member_val_mse) == 1:
+                networks, place = "the network", "its"
+            else:
+                networks, place = f"{self.at_plane} of {len(self.member_val_mse)} networks", "their"
             reason += (
                 f"; {networks} never improved on the ridge plane, which is kept alone"
-                " in their place"
+                f" in {place} place"
             )
         if self.diverged_epoch >= 0:
             reason += f"; training diverged at epoch {self.diverged_epoch} (loss not finite)"

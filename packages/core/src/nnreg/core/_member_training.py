@@ -155,17 +155,27 @@ def _at_plane(result, added_to_plane, learning_rate, member=None):
 
 def _check_learned(result, learning_rate, member=None):
     """Refuse a run whose kept parameters give a non-finite loss or are the initial ones."""
-    hint = f"try a smaller learning rate than {learning_rate:g}"
+    smaller = f"try a smaller learning rate than {learning_rate:g}"
     who = "" if member is None else f"ensemble member {member}: "
     if not np.isfinite([result.final_train_loss, result.final_val_loss]).all():
         raise TrainingError(
-            f"{who}training diverged at epoch {result.diverged_epoch} (loss not finite); {hint}"
+            f"{who}training diverged at epoch {result.diverged_epoch} (loss not finite); {smaller}"
         )
     if result.best_epoch == 0:
-        happened = (
-            f"training diverged at epoch {result.diverged_epoch} and " if result.diverged else ""
-        )
+        if result.diverged:
+            happened, hint = f"training diverged at epoch {result.diverged_epoch} and ", smaller
+        elif _barely_moved(result.train_loss):
+            happened = "the training loss barely moved and "
+            hint = f"try a larger learning rate than {learning_rate:g}"
+        else:
+            happened, hint = "", f"try another learning rate than {learning_rate:g}"
         raise TrainingError(
             f"{who}nothing was learned: {happened}the validation loss never improved on the "
             f"initial weights; {hint}, or more epochs"
         )
+
+
+def _barely_moved(train_loss):
+    """Whether a run's training loss ended within 1% of where it started."""
+    first, last = float(train_loss[0]), float(train_loss[-1])
+    return abs(last - first) <= 0.01 * abs(first)

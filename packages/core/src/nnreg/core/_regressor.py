@@ -202,8 +202,10 @@ class Regressor:
         """``(z, noise variance in the target's units)`` for an interval at ``level``."""
         level = _checks.check_number(level, "level")
         upper_quantile = 0.5 + level / 2
-        if not 0 < level < 1 or upper_quantile >= 1:  # 1 - 1e-16 rounds to 1 here
+        if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, got {level}")
+        if upper_quantile == 1:  # 0.5 + (1 - 1e-16) / 2 rounds to 1: its quantile is infinite
+            raise ValueError(f"level must be far enough below 1 for a finite interval, got {level}")
         state = self._fitted()
         if state.noise_variance is None:
             raise ValueError(
