@@ -210,6 +210,12 @@ def test_damaged_ensemble_members_are_refused_by_name(ensemble, tmp_path):
         ({"linear": np.float64(1)}, "'linear' holds float64 values, not integers"),
         ({"linear": None}, "'linear' is missing"),
         ({"linear": np.int64(0)}, "'linear' is 0 but the file holds a plane"),
+        # Finite, but beyond anything a fit writes: predictions overflowed to inf.
+        ({"y_std": np.float64(1e300)}, "y_std is beyond 1e\\+150 in magnitude: no fit gives it"),
+        ({"y_mean": np.float64(-1.7e308)}, "y_mean is beyond 1e\\+150"),
+        ({"x_mean": arrays["x_mean"] + 1e151}, "x_mean is beyond 1e\\+150"),
+        ({"linear_bias": np.float64(1e200)}, "linear_bias is beyond 1e\\+150"),
+        ({"noise_variance": np.float64(1e300)}, "noise_variance is beyond 1e\\+150"),
     ]
     for changes, message in cases:
         damaged = {key: value for key, value in {**arrays, **changes}.items() if value is not None}

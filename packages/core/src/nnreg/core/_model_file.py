@@ -15,6 +15,7 @@ import numpy as np
 
 from ._defaults import MAX_ENSEMBLE
 from ._files import write_atomically
+from ._fit_data import LARGEST_MAGNITUDE
 from ._npz_reader import MAX_FILE_BYTES, NpzReader, Refused, WrongShape
 from ._version import __version__
 
@@ -148,6 +149,7 @@ def _state(archive, version):
     y_std = archive.finite("y_std", np.float64, ())
     if not ((x_std > 0).all() and y_std > 0):
         raise Refused("the standard deviations must be positive and finite")
+    _within_fitted_magnitudes(x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std)
     state = ModelState(
         members=[_layers(archive, sizes)],
         x_columns=tuple(columns),
@@ -165,6 +167,8 @@ def _state(archive, version):
     noise = float(archive.array("noise_variance", "f", ()))  # NaN: not recorded
     if not (np.isnan(noise) or (np.isfinite(noise) and noise >= 0)):
         raise Refused("the noise variance must be finite and not negative")
+    if not np.isnan(noise):
+        _within_fitted_magnitudes(noise_variance=noise)
     state = state._replace(
         members=[state.members[0], *(_layers(archive, sizes, f"m{k}_") for k in range(1, count))],
         noise_variance=None if np.isnan(noise) else noise,
@@ -173,10 +177,18 @@ def _state(archive, version):
         if archive.holds("linear_weights") or archive.holds("linear_bias"):
             raise Refused("'linear' is 0 but the file holds a plane")
         return state
-    return state._replace(
-        linear_weights=archive.finite("linear_weights", np.float64, (n_inputs,)),
-        linear_bias=float(archive.finite("linear_bias", np.float64, ())),
-    )
+    weights = archive.finite("linear_weights", np.float64, (n_inputs,))
+    bias = archive.finite("linear_bias", np.float64, ())
+    _within_fitted_magnitudes(linear_weights=weights, linear_bias=bias)
+    return state._replace(linear_weights=weights, linear_bias=float(bias))
+
+
+def _within_fitted_magnitudes(**arrays):
+    """Refuse numbers no fit writes: it refuses data beyond LARGEST_MAGNITUDE, so its
+    standardisation, plane and noise stay within it (beyond, predictions overflowed to inf)."""
+    for name, values in arrays.items():
+        if np.abs(values).max(initial=0.0) > LARGEST_MAGNITUDE:
+            raise Refused(f"{name} is beyond {LARGEST_MAGNITUDE:g} in magnitude: no fit gives it")
 
 
 def _flag(archive, name):

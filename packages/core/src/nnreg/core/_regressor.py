@@ -293,7 +293,7 @@ def load_model(path):
 
 
 def _around(mean, std, z, noise_variance):
-    half = z * np.sqrt(np.square(std) + noise_variance)
+    half = z * np.hypot(std, np.sqrt(noise_variance))  # sqrt(std² + noise), no overflow
     return mean - half, mean + half
 
 
