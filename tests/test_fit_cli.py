@@ -111,6 +111,27 @@ def test_plots_are_pngs_for_one_and_several_inputs(one_input, two_inputs, work):
     assert not list(work.glob(".*.tmp"))
 
 
+@pytest.mark.parametrize(("name", "magic"), [("fit.pdf", b"%PDF"), ("fit.SVG", b"<?xml")])
+def test_a_plot_named_pdf_or_svg_is_one(work, cli, name, magic):
+    run = cli(
+        "fit", work / "noise.csv", "--x", "x", "--y", "y", "--out", work / "plotted.npz",
+        "--epochs", 20, "--plot", work / name, "--quiet",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert (work / name).read_bytes().startswith(magic)
+
+
+def test_a_plot_named_for_another_format_is_refused_before_training(work, cli):
+    run = cli(
+        "fit", work / "noise.csv", "--x", "x", "--y", "y", "--out", work / "unplotted.npz",
+        "--plot", work / "fit.jpg",
+    )  # fmt: skip
+    assert run.exit_code == 2
+    message = f"--plot {work / 'fit.jpg'}: the plot is written as PNG, PDF or SVG; name it .png"
+    assert message in run.stderr and "fit y from" not in run.stderr  # no training begun
+    assert not (work / "unplotted.npz").exists() and not (work / "fit.jpg").exists()
+
+
 def test_patience_stops_early_and_says_so(work, cli):
     run = cli(
         "fit", work / "noise.csv", "--x", "x", "--y", "y", "--out", work / "noise.npz",

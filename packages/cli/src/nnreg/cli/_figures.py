@@ -11,12 +11,13 @@ from nnreg.core import write_atomically  # noqa: E402
 __all__ = ["plt", "save_figure"]
 
 
-def save_figure(fig, path):
-    """Write ``fig``, laid out by whoever built it, as a PNG at ``path`` and free it.
+def save_figure(fig, path, image_format="png"):
+    """Write ``fig``, laid out by whoever built it, at ``path`` (``image_format``: png, pdf
+    or svg) and free it.
 
     Raises OSError when the file cannot be written.
     """
     try:
-        write_atomically(path, lambda file: fig.savefig(file, format="png", dpi=110))
+        write_atomically(path, lambda file: fig.savefig(file, format=image_format, dpi=110))
     finally:
         plt.close(fig)

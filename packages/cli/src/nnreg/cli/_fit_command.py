@@ -7,9 +7,10 @@ leaves existing files untouched.
 """
 
 import argparse
+import os
 import sys
 
-from nnreg.core import MAX_ENSEMBLE
+from nnreg.core import MAX_ENSEMBLE, writes_through
 from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
 
 from . import _interrupts
@@ -144,14 +145,29 @@ def add_parser(commands):
     fit.add_argument("--json", metavar="PATH", help="write the fit report as JSON ('-': stdout)")
     fit.add_argument(
         "--plot",
-        metavar="PNG",
+        metavar="IMAGE",
         help="plot the data and the fitted curve with the 90%% prediction band (one input) or "
-        "predicted against actual",
+        "predicted against actual; PNG, or PDF or SVG for a name ending .pdf or .svg",
     )
     add_quiet_flag(fit)
     add_cache_flag(fit)
     fit.set_defaults(run=run)
     return fit
+
+
+def image_format(path):
+    """The format ``--plot path`` is written in, from its name: PNG unless it ends ``.pdf`` or
+    ``.svg``; any other ending is refused, so a file's name never belies its contents. A
+    special file (``/dev/stdout``, a FIFO) gets PNG whatever its name."""
+    if writes_through(path):
+        return "png"
+    suffix = os.path.splitext(str(path))[1].lower()
+    formats = {"": "png", ".png": "png", ".pdf": "pdf", ".svg": "svg"}
+    if suffix not in formats:
+        raise UsageError(
+            f"--plot {path}: the plot is written as PNG, PDF or SVG; name it .png, .pdf or .svg"
+        )
+    return formats[suffix]
 
 
 def run(args):
@@ -160,6 +176,7 @@ def run(args):
     check_output_path(args.out, "--out")
     check_output_path(args.json, "--json")
     check_output_path(args.plot, "--plot")
+    plot_format = args.plot and image_format(args.plot)
     check_distinct_files(
         [("DATA", args.data)], [("--out", args.out), ("--json", args.json), ("--plot", args.plot)]
     )
@@ -211,7 +228,9 @@ def run(args):
             from ._fit_plot import fit_figure
 
             figure = fit_figure(model, x, y)
-            outputs.write(args.plot, lambda path: save_figure(figure, path), flag="--plot")
+            outputs.write(
+                args.plot, lambda path: save_figure(figure, path, plot_format), flag="--plot"
+            )
         outputs.write(args.out, model.save, flag="--out")
         _interrupts.checkpoint()  # the last moment to stop with nothing written
     # With an output on standard output (--json -, --out /dev/stdout), it carries that output
