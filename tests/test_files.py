@@ -132,3 +132,9 @@ def test_a_folder_is_refused(tmp_path):
         write_atomically(folder, write_bytes(b"x"))
     assert (caught.value.filename, caught.value.strerror) == (str(folder), "it is a folder")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["results"]
+
+
+def test_a_missing_folder_is_reported_by_the_name_asked_for_not_the_temporary(tmp_path):
+    with pytest.raises(FileNotFoundError) as missing:
+        write_atomically(tmp_path / "nowhere" / "a.npz", lambda file: file.write(b"x"))
+    assert missing.value.filename == str(tmp_path / "nowhere" / "a.npz")

@@ -52,7 +52,10 @@ def _replace(path, write):
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     # os.open applies the umask, so the result gets the permissions of any new file
     # (tempfile.mkstemp would make it private to the user).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as err:  # named after the file asked for, not the temporary
+        raise type(err)(err.errno, err.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as file:
             write(file)
