@@ -172,3 +172,37 @@ def test_load_refuses_a_damaged_model(model_arrays, tmp_path, changes, message):
     path = write_npz(tmp_path / "damaged.npz", model_arrays, **changes)
     with pytest.raises(ValueError, match=f"damaged nnreg model file: .*{message}"):
         core.load_model(path)
+
+
+class NamedColumns:
+    """The part of a pandas DataFrame that Regressor reads: ``columns`` and ``__array__``."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self._values = np.column_stack(list(columns.values()))
+
+    def __array__(self, dtype=None, copy=None):
+        return self._values if dtype is None else self._values.astype(dtype)
+
+    def __getitem__(self, names):
+        return NamedColumns({n: self._values[:, self.columns.index(n)] for n in names})
+
+
+def pandas_frame(columns):
+    return pytest.importorskip("pandas").DataFrame(columns)
+
+
+@pytest.mark.parametrize("make_table", [NamedColumns, pandas_frame], ids=["table", "pandas"])
+def test_a_tables_column_names_are_recorded_and_checked_at_prediction(make_table):
+    x, y = column_data(40)
+    table = make_table({"a": x[:, 0], "b": x[:, 1]})
+    model = core.Regressor(epochs=5, ensemble=2).fit(table, y)
+    assert model.x_columns_ == ("a", "b")
+    np.testing.assert_array_equal(model.predict(table), model.predict(x))
+    message = "x has columns (b, a) but the model takes (a, b), in that order"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model.predict(table[["b", "a"]])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model.predict_interval(table[["b", "a"]])
+    unnamed = core.Regressor(epochs=5, ensemble=1).fit(x, y)  # x0, x1: any names will do
+    np.testing.assert_array_equal(unnamed.predict(table), unnamed.predict(x))

@@ -28,6 +28,29 @@ def as_target(y):
     return y[:, None]
 
 
+def names_of_columns(x):
+    """The column names of a table such as a pandas DataFrame, or None for an array (or a
+    table whose names are not all strings)."""
+    names = getattr(x, "columns", None)
+    if names is None or isinstance(x, np.ndarray):
+        return None
+    names = tuple(names)
+    return names if all(isinstance(name, str) for name in names) else None
+
+
+def check_columns_match(x, x_columns):
+    """Refuse a table whose named columns are not the model's, in order (a reordered table
+    would otherwise be predicted from silently wrong inputs). Models fitted without names
+    (``x0``, ``x1``, ...) take any."""
+    names = names_of_columns(x)
+    if names is None or names == x_columns or x_columns == column_names(None, len(x_columns)):
+        return
+    raise ValueError(
+        f"x has columns ({', '.join(names)}) but the model takes ({', '.join(x_columns)}), "
+        "in that order"
+    )
+
+
 def column_names(names, count):
     names = tuple(f"x{i}" for i in range(count)) if names is None else tuple(map(str, names))
     if len(names) != count:

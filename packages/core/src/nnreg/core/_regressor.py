@@ -92,13 +92,16 @@ class Regressor:
     def fit(self, x, y, *, x_columns=None, y_column="y", progress=None):
         """Train on ``x`` (rows, inputs) and ``y`` (rows,); return ``self``.
 
-        ``x_columns`` and ``y_column`` name the data in the model file (default ``x0``,
-        ``x1``, ... and ``y``), as CSV headers are read: not empty, no surrounding spaces.
+        ``x_columns`` and ``y_column`` name the data in the model file (default: the column
+        names of a table such as a pandas DataFrame, else ``x0``, ``x1``, ...; and ``y``), as
+        CSV headers are read: not empty, no surrounding spaces.
         ``progress(epochs_done, epochs, train_loss)`` is called after each chunk of epochs.
         Raises ``TypeError``/``ValueError`` for data it cannot fit and
         ``nnreg.core.TrainingError`` for a run that diverged or learned nothing (its kept
         parameters are the initial ones); the regressor is then left as it was.
         """
+        if x_columns is None:  # a DataFrame's own names, as scikit-learn records them
+            x_columns = _fit_data.names_of_columns(x)
         x, y = _fit_data.as_inputs(x), _fit_data.as_target(y)
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"x has {x.shape[0]} rows but y has {y.shape[0]}")
@@ -178,8 +181,11 @@ class Regressor:
         """Predictions for the rows of ``x``, in the target's units, shape ``(rows,)``: the
         mean over the ensemble's members. With ``return_std``, also the members' standard
         deviation (their spread: the model's uncertainty, not the data's noise; 0 for one
-        network), as ``(mean, std)`` in scikit-learn's convention."""
+        network), as ``(mean, std)`` in scikit-learn's convention. A table with named
+        columns (a DataFrame) must have the model's, in order, unless the model was fitted
+        without names."""
         state = self._fitted()
+        _fit_data.check_columns_match(x, state.x_columns)
         members = self._members_predict(state, _fit_data.as_inputs(x))
         if return_std:
             return members.mean(axis=0), members.std(axis=0)
