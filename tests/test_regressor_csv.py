@@ -38,6 +38,12 @@ def test_a_byte_order_mark_and_quoted_names_are_fine(tmp_path):
         ("a,b\n1,nan\n", ["b"], "'nan' is not a finite number"),
         ("a,b\n1,inf\n", ["b"], "'inf' is not a finite number"),
         ("a,b\n1,2\n3\n", ["a"], "line 3 .data row 2. has 1 fields but the header has 2"),
+        (
+            'a,b\n1,2\n"3,4\n5,6\n',
+            ["a"],
+            "line 3 is not readable as CSV: a quote opened there is never closed",
+        ),
+        ('a,b\n1,2\n"3"x,4\n', ["a"], "line 3 is not readable as CSV: ',' expected after '\"'"),
         ("a,b\n", ["a"], "has a header but no data rows"),
         ("", ["a"], "is empty: expected a header line"),
         ("a,a\n1,2\n", ["a"], "2 columns named 'a'"),
@@ -109,6 +115,11 @@ def test_binary_file(tmp_path):
         ValueError, match="data.csv is not a UTF-8 text file .line 3 has the byte 0xff"
     ):
         core.read_csv_columns(path, ["a"])
+
+
+def test_lines_of_spaces_are_blank_lines_not_rows(tmp_path):
+    path = csv_file(tmp_path, "a,b\n1,2\n   \n3,4\n\t\n\n")
+    np.testing.assert_array_equal(core.read_csv_columns(path, ["a", "b"]), [[1, 2], [3, 4]])
 
 
 def test_an_oversized_field_names_its_line(tmp_path):

@@ -37,8 +37,8 @@ def read_csv_columns(path, columns):
         raise ValueError(f"{path} is empty: expected a header line with column names")
     header = [name.strip() for name in rows[0][1]]
     indices = [_column_index(header, name, path) for name in columns]
-    # A trailing blank line is common in hand-edited files; it is not a data row.
-    body = [(line, row) for line, row in rows[1:] if row]
+    # A blank line (or one of spaces) is common in hand-edited files; it is not a data row.
+    body = [(line, row) for line, row in rows[1:] if len(row) > 1 or "".join(row).strip()]
     if not body:
         raise ValueError(f"{path} has a header but no data rows")
     values = np.empty((len(body), len(columns)), np.float64)
@@ -58,7 +58,8 @@ def _rows(path):
     quoted field holding line breaks makes differ from the row's position."""
     rows = []
     with open(path, newline="", encoding="utf-8-sig") as file:
-        reader = csv.reader(file, skipinitialspace=True)
+        # strict: a quote never closed is an error, not a field that swallows the file's rest
+        reader = csv.reader(file, skipinitialspace=True, strict=True)
         try:
             for fields in reader:
                 start = rows[-1][2] + 1 if rows else 1
@@ -66,9 +67,13 @@ def _rows(path):
         except UnicodeDecodeError:
             raise ValueError(f"{path} is not a UTF-8 text file ({_first_bad_byte(path)})") from None
         except csv.Error as err:
-            raise ValueError(
-                f"{path} line {reader.line_num} is not readable as CSV: {err}"
-            ) from None
+            start = rows[-1][2] + 1 if rows else 1
+            if str(err) == "unexpected end of data":
+                raise ValueError(
+                    f"{path} line {start} is not readable as CSV: a quote opened there is never "
+                    "closed"
+                ) from None
+            raise ValueError(f"{path} line {start} is not readable as CSV: {err}") from None
     return [(start, fields) for start, fields, _ in rows]
 
 
