@@ -41,6 +41,21 @@ def test_the_report_names_the_model_and_each_networks_validation_mse(three, work
     assert f"validation MSE of each network: {each}" in three.stdout
 
 
+def test_a_large_ensembles_summary_gives_the_spread_of_its_validation_mses(work, cli):
+    run = cli(
+        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "many.npz",
+        "--ensemble", 20, "--epochs", 20, "--json", work / "many.json", "--quiet",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    each = json.loads((work / "many.json").read_text())["member_val_mse"]
+    low, middle, high = np.percentile(each, [0, 50, 100])
+    assert (
+        f"validation MSE of the 20 networks: lowest {low:.4g}, median {middle:.4g}, "
+        f"highest {high:.4g} (each in --json)"
+    ) in run.stdout
+    assert "of each network" not in run.stdout
+
+
 def test_predict_writes_the_mean_the_spread_and_the_interval(three, work, cli):
     run = cli("predict", work / "three.npz", work / "data.csv", "--interval", 0.8)
     assert run.exit_code == 0, run.stderr

@@ -2,10 +2,14 @@
 
 import math
 
+import numpy as np
+
 import nnreg.core as core
 
 from ._environment import jax_environment
 from ._json_numbers import finite_list
+
+EACH_SHOWN_UP_TO = 16  # networks whose validation MSEs the summary lists one by one
 
 
 def summary(args, model, rows, fusion):
@@ -22,9 +26,15 @@ def summary(args, model, rows, fusion):
         f"train MSE       {report.train_mse:.6g}  (RMSE {math.sqrt(report.train_mse):.4g})",
         f"validation MSE  {report.val_mse:.6g}  (RMSE {math.sqrt(report.val_mse):.4g})",
     ]
-    if len(report.member_val_mse) > 1:
+    if 1 < len(report.member_val_mse) <= EACH_SHOWN_UP_TO:
         each = ", ".join(f"{mse:.4g}" for mse in report.member_val_mse)
         lines.append(f"validation MSE of each network: {each}")
+    elif len(report.member_val_mse) > EACH_SHOWN_UP_TO:  # one line, not a screenful
+        low, middle, high = np.percentile(report.member_val_mse, [0, 50, 100])
+        lines.append(
+            f"validation MSE of the {len(report.member_val_mse)} networks: lowest {low:.4g}, "
+            f"median {middle:.4g}, highest {high:.4g} (each in --json)"
+        )
     lines.append(f"model written to {args.out}")
     return "\n".join(lines)
 
