@@ -106,6 +106,23 @@ def test_flat_update_gives_one_function_per_factory_and_one_flat_state():
     assert {leaf.shape for leaf in jax.tree.leaves(state) if leaf.ndim} == {(total,)}
 
 
+def test_members_differ_in_weight_decay_within_one_program(problem):
+    def decayed_adam(learning_rate, weight_decay):
+        return optax.chain(optax.add_decayed_weights(weight_decay), optax.adam(learning_rate))
+
+    kwargs = {"seeds": [3, 3], "learning_rates": 1e-2, "epochs": 200}
+    both = core.train_ensemble(*problem, optimizer=decayed_adam, weight_decays=[0.0, 0.5], **kwargs)
+    for k, decay in enumerate([0.0, 0.5]):
+        alone = core.train_ensemble(
+            *problem,
+            optimizer=lambda learning_rate, d=decay: decayed_adam(learning_rate, d),
+            **kwargs,
+        )
+        np.testing.assert_allclose(both.val_loss[k], alone.val_loss[0], rtol=1e-4, atol=1e-6)
+    weights = [np.abs(both.member_params(k)[0]["W"]).sum() for k in range(2)]
+    assert weights[1] < 0.5 * weights[0]  # the decay shrank the second member's weights
+
+
 def test_a_diverging_member_does_not_spoil_the_others(problem):
     result = core.train_ensemble(*problem, seeds=[1, 1], learning_rates=[1e-3, 50.0], epochs=100)
     assert result.diverged.tolist() == [False, True]
@@ -143,6 +160,21 @@ def test_progress_is_reported_between_chunks(problem):
         ({"seeds": [1], "learning_rates": 1e-3, "epochs": 0}, ValueError, "epochs must be at"),
         ({"seeds": [1], "learning_rates": 1e-3, "devices": []}, ValueError, "at least one device"),
         ({"seeds": [1], "learning_rates": 1e-3, "optimizer": "adam"}, TypeError, "callable"),
+        (
+            {"seeds": [1, 2], "learning_rates": 1e-3, "weight_decays": [0.1, 0.2, 0.3]},
+            ValueError,
+            "weight_decays must be one number or one per seed: 2 seeds, weight_decays of shape",
+        ),
+        (
+            {"seeds": [1], "learning_rates": 1e-3, "weight_decays": [-1.0]},
+            ValueError,
+            "weight_decay must be zero or positive, got -1.0",
+        ),
+        (
+            {"seeds": [1], "learning_rates": 1e-3, "weight_decays": 0.1},
+            TypeError,
+            r"with weight_decays, optimizer must be a factory taking \(learning_rate, weight_d",
+        ),
     ],
 )
 def test_bad_arguments(problem, kwargs, error, message):

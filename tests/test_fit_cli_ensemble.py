@@ -56,6 +56,17 @@ def test_a_large_ensembles_summary_gives_the_spread_of_its_validation_mses(work,
     assert "of each network" not in run.stdout
 
 
+def test_the_report_says_which_weight_decay_auto_chose_and_why(three, work):
+    report = json.loads((work / "three.json").read_text())
+    assert report["config"]["weight_decay"] == "auto"
+    candidates = report["weight_decay_val_mse"]
+    assert [decay for decay, _ in candidates] == [0.03, 0.003, 0.0]
+    assert report["weight_decay"] in (0.03, 0.003, 0.0)
+    each = ", ".join(f"{mse:.4g} at {decay:g}" for decay, mse in candidates)
+    chosen = f"weight decay {report['weight_decay']:g} (auto; validation MSE {each})"
+    assert chosen in three.stdout
+
+
 def test_predict_writes_the_mean_the_spread_and_the_interval(three, work, cli):
     run = cli("predict", work / "three.npz", work / "data.csv", "--interval", 0.8)
     assert run.exit_code == 0, run.stderr

@@ -193,6 +193,7 @@ def test_fused_without_the_kernels_package(folder, monkeypatch, cli):
         (["--val-fraction", "1.5"], "--val-fraction"),
         (["--patience", "-1"], "--patience"),
         (["--weight-decay", "-1"], "--weight-decay"),
+        (["--weight-decay", "none"], "argument --weight-decay: invalid weight_decay value: 'none'"),
         (["--optimizer", "lbfgs"], "invalid choice"),
         (["--x", "income,,food"], "comma-separated column names"),
         (["--x", "income,income"], "named twice"),

@@ -171,29 +171,39 @@ def test_a_replacement_layer_is_used_for_training_and_prediction():
     # Adam's first steps from the zero output layer, turning tiny gradients into full steps,
     # grow that to 0.1-0.5% (more when the members are split over two devices, as they are
     # after an in-process `nnreg fit`), where one network's two runs agree to 1e-6.
-    plain = core.Regressor(**FAST, ensemble=1).fit(x, y)
-    swapped = core.Regressor(**FAST, ensemble=1, layer=counting_tanh_layer).fit(x, y)
+    # One weight decay: "auto" trains three networks, batched.
+    plain = core.Regressor(**FAST, ensemble=1, weight_decay=0.03).fit(x, y)
+    swapped = core.Regressor(**FAST, ensemble=1, weight_decay=0.03, layer=counting_tanh_layer).fit(
+        x, y
+    )
     assert calls  # traced into the compiled trainer
     assert swapped.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=1e-4)
     np.testing.assert_allclose(swapped.predict(x), plain.predict(x), rtol=1e-4)
 
 
-@pytest.mark.parametrize("ensemble", [1, 2])
-def test_every_fit_trains_with_one_flat_update(ensemble, calls_to):
+@pytest.mark.parametrize(("ensemble", "decay"), [(1, 0.03), (2, 0.03), (1, "auto"), (2, "auto")])
+def test_every_fit_trains_with_one_flat_update(ensemble, decay, calls_to):
     from nnreg.core import _member_training
 
     flattened = calls_to(_member_training, "flat_update")
-    for cached in (_member_training._optimizer_factory, _member_training._optimizer):
+    for cached in (
+        _member_training._optimizer_factory,
+        _member_training._optimizer,
+        _member_training._decay_in_state_factory,
+    ):
         cached.cache_clear()  # rules built by earlier tests would skip the recorder
     x, y = curve_data()
-    plain = core.Regressor(**FAST, ensemble=ensemble).fit(x, y)
+    settings = dict(FAST, ensemble=ensemble, weight_decay=decay)
+    plain = core.Regressor(**settings).fit(x, y)
     assert len(flattened) == 1
-    fused = core.Regressor(**FAST, ensemble=ensemble, forward=core.forward).fit(x, y)
+    fused = core.Regressor(**settings, forward=core.forward).fit(x, y)
     assert len(flattened) == 1  # the same rule, and so the same compiled trainer's update
     # The same arithmetic through the network as one function rather than layer by layer;
     # an ensemble's batched products round differently there, and Adam's first steps from
     # the zero output layer grow that to about 1e-3 (see the test above).
-    rel = 1e-5 if ensemble == 1 else 3e-3
+    # With "auto" the three decays' networks train batched too, and 0.4% was seen.
+    rel = {(1, 0.03): 1e-5, (2, 0.03): 3e-3}.get((ensemble, decay), 1e-2)
+    assert fused.report_.weight_decay == plain.report_.weight_decay
     assert fused.report_.val_mse == pytest.approx(plain.report_.val_mse, rel=rel)
 
 

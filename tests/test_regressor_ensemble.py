@@ -297,3 +297,33 @@ def test_the_validation_rows_do_not_shape_the_plane(tmp_path):
         with np.load(tmp_path / "model.npz") as saved:
             planes.append(saved["linear_weights"] * saved["y_std"] / saved["x_std"])
     np.testing.assert_allclose(planes[1], planes[0], rtol=1e-10, atol=1e-12)
+
+
+def test_auto_weight_decay_leaves_the_default_only_on_clear_evidence():
+    from nnreg.core import _weight_decay_choice as choice
+
+    rng = np.random.default_rng(0)
+    base = rng.exponential(size=(1, 400))
+    slightly = base * rng.uniform(0.5, 1.48, size=(1, 400))  # 1% better on average, noisily
+    clearly = base * 0.5
+    assert choice.choose(np.vstack([base, slightly, base])) == 0
+    assert choice.choose(np.vstack([base, clearly, clearly * 0.9])) == 2  # the least mean
+    assert choice.choose(np.vstack([base, base * 1.5, clearly])) == 2
+    assert choice.choose(np.vstack([base[:, :1], clearly[:, :1]])) == 0  # one row: no evidence
+
+
+def test_auto_weight_decay_frees_a_strongly_curved_fit_and_keeps_the_default_on_noise():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 10, (300, 1))
+    curve = np.sqrt(x[:, 0]) + np.sin(x[:, 0]) + 0.2 * rng.normal(size=300)
+    auto = core.Regressor(ensemble=2).fit(x, curve)
+    fixed = core.Regressor(ensemble=2, weight_decay=0.03).fit(x, curve)
+    decays = [decay for decay, _ in auto.report_.weight_decay_val_mse]
+    assert decays == [0.03, 0.003, 0.0] and auto.report_.weight_decay < 0.03
+    assert auto.report_.val_mse < 0.5 * fixed.report_.val_mse
+    assert dict(auto.report_.weight_decay_val_mse)[0.03] == pytest.approx(
+        fixed.report_.val_mse, rel=0.05
+    )  # the same seeds: the 0.03 candidate is the fixed fit, batched with the others
+    noise = core.Regressor(ensemble=2).fit(x, rng.normal(size=300))
+    assert noise.report_.weight_decay == 0.03
+    assert fixed.report_.weight_decay_val_mse == ()

@@ -17,6 +17,7 @@ import nnreg.core as core
         ({"hidden": 10}, TypeError, "sequence"),
         ({"learning_rate": -1.0}, ValueError, "learning_rate"),
         ({"weight_decay": -0.1}, ValueError, "weight_decay"),
+        ({"weight_decay": "none"}, ValueError, "weight_decay must be 'auto' or a number, got 'no"),
         ({"epochs": 0}, ValueError, "epochs"),
         ({"val_fraction": 1.0}, ValueError, "val_fraction"),
         ({"val_fraction": "0.2"}, TypeError, "val_fraction"),

@@ -20,11 +20,11 @@ from ._flags import (
     add_fused_flag,
     add_quiet_flag,
     fraction,
-    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
     seed,
+    weight_decay,
 )
 from ._outputs_together import OutputsTogether
 from ._report import check_distinct_files, check_output_path, to_standard_output
@@ -93,10 +93,12 @@ def add_parser(commands):
     fit.add_argument("--lr", type=positive_float, help=f"learning rate (default: {rates})")
     fit.add_argument(
         "--weight-decay",
-        type=non_negative_float,
+        type=weight_decay,
         default=DEFAULTS.weight_decay,
         metavar="WD",
-        help=f"L2 penalty on every parameter; 0 turns it off (default: {DEFAULTS.weight_decay})",
+        help="L2 penalty on every parameter; 0 turns it off; auto trains the networks at 0.03, "
+        "0.003 and 0 and keeps 0.03 unless a lower decay is clearly better on the validation "
+        f"rows (default: {DEFAULTS.weight_decay})",
     )
     fit.add_argument(
         "--epochs",

@@ -19,7 +19,7 @@ def summary(args, model, rows, fusion):
         f"fit {args.y} from {', '.join(args.x)}: {rows} rows "
         f"({report.n_train} training, {report.n_val} validation)",
         f"network {sizes} tanh, {model.optimizer}, learning rate {model.learning_rate:g}, "
-        f"weight decay {model.weight_decay:g}, fusion {fusion.kind or 'none'}, "
+        f"weight decay {_weight_decay(model)}, fusion {fusion.kind or 'none'}, "
         f"kernel {fusion.kernel}",
         f"{_model_kind(model)}",
         f"epochs run: {report.epochs_run} ({report.stop_reason})",
@@ -43,6 +43,15 @@ def _model_kind(model):
     networks = "one network" if model.ensemble == 1 else f"the mean of {model.ensemble} networks"
     plane = " added to the ridge plane" if model.linear else ""
     return f"model: {networks}{plane}"
+
+
+def _weight_decay(model):
+    """The weight decay the networks trained with; with ``auto``, how it was chosen."""
+    report = model.report_
+    if not report.weight_decay_val_mse:
+        return f"{report.weight_decay:g}"
+    each = ", ".join(f"{mse:.4g} at {decay:g}" for decay, mse in report.weight_decay_val_mse)
+    return f"{report.weight_decay:g} (auto; validation MSE {each})"
 
 
 def report_json(args, model, fusion):
@@ -71,6 +80,8 @@ def report_json(args, model, fusion):
         "train_mse": report.train_mse,
         "val_mse": report.val_mse,
         "member_val_mse": list(report.member_val_mse),
+        "weight_decay": report.weight_decay,
+        "weight_decay_val_mse": [list(pair) for pair in report.weight_decay_val_mse],
         "epochs_run": report.epochs_run,
         "best_epoch": report.best_epoch,
         "stopped_early": report.stopped_early,

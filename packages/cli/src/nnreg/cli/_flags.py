@@ -33,6 +33,11 @@ def non_negative_float(text):
     return value
 
 
+def weight_decay(text):
+    """``auto``, or a number of zero or more."""
+    return "auto" if text == "auto" else non_negative_float(text)
+
+
 def fraction(text):
     value = float(text)
     if not 0 < value < 1:

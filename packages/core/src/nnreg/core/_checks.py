@@ -60,7 +60,11 @@ def check_learning_rate(learning_rate, name="learning_rate"):
     return learning_rate
 
 
-def check_weight_decay(value):
+def check_weight_decay(value, allow_auto=False):
+    if allow_auto and isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"weight_decay must be 'auto' or a number, got {value!r}")
+        return value
     value = check_number(value, "weight_decay")
     if value < 0:
         raise ValueError(f"weight_decay must be zero or positive, got {value}")
@@ -185,6 +189,25 @@ def check_seeds(seeds):
     for seed in array:
         check_seed(int(seed), "seeds[i]")
     return array
+
+
+def check_weight_decays(weight_decays, count):
+    """One weight decay, or one per member: a float64 array of ``count`` values, each zero
+    or positive."""
+    try:
+        decays = np.asarray(weight_decays, np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"weight_decays must be numbers, got {weight_decays!r}") from None
+    if decays.ndim == 0:
+        decays = np.full(count, decays)
+    if decays.shape != (count,):
+        raise ValueError(
+            f"weight_decays must be one number or one per seed: {count} seeds, "
+            f"weight_decays of shape {decays.shape}"
+        )
+    for decay in decays:
+        check_weight_decay(float(decay))
+    return decays
 
 
 def check_learning_rates(learning_rates, count):

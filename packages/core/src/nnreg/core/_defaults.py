@@ -17,7 +17,7 @@ class RegressorDefaults:
     learning_rates: types.MappingProxyType = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({"gd": 0.1, "sgd": 0.1, "adam": 0.01})
     )
-    weight_decay: float = 0.03
+    weight_decay: float | str = "auto"  # see _weight_decay_choice
     epochs: int = 5000
     val_fraction: float = 0.2
     seed: int = 0

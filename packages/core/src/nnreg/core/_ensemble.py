@@ -4,6 +4,7 @@ Each member has its own initial parameters (seed) and learning rate; the engine 
 them together, the tanh layers as batched products in a feature-major layout.
 """
 
+import inspect
 from collections.abc import Callable, Sequence
 
 import jax
@@ -39,6 +40,7 @@ def train_ensemble(
     chunk_epochs: int | None = None,
     patience: int | None = None,
     init: Callable = init_params,
+    weight_decays: Sequence[float] | None = None,
 ) -> EnsembleResult:
     """Train one member per ``(seeds[i], learning_rates[i])`` pair, all in one program.
 
@@ -56,7 +58,9 @@ def train_ensemble(
     with the members' mean training loss), ``chunk_epochs`` and ``patience`` (per member;
     training stops once no member improves) are as for ``train_gradient_descent``.
     ``init(layer_sizes, seed=...)`` makes each member's initial parameters (default: the
-    lecture's ``init_params``).
+    lecture's ``init_params``). ``weight_decays`` (one, or one per member): the members differ
+    in weight decay too, in the same program; ``optimizer`` then takes ``(learning_rate,
+    weight_decay)``.
     """
     seeds = _checks.check_seeds(seeds)
     learning_rates = _checks.check_learning_rates(learning_rates, len(seeds))
@@ -69,6 +73,13 @@ def train_ensemble(
     )
     devices = _checks.check_devices(jax.devices() if devices is None else devices)
     factory = _checks.check_callable(optimizer, "optimizer") or gradient_descent
+    if weight_decays is not None:
+        decays = _checks.check_weight_decays(weight_decays, len(seeds))
+        if "weight_decay" not in inspect.signature(factory).parameters:
+            raise TypeError(
+                "with weight_decays, optimizer must be a factory taking (learning_rate, "
+                "weight_decay)"
+            )
     init = _checks.check_callable(init, "init")
 
     members = len(seeds)
@@ -92,7 +103,12 @@ def train_ensemble(
     by_member = NamedSharding(mesh, PartitionSpec(MEMBER_AXIS))
     params = _to_devices(stacked, by_member)
     rates = _to_devices(learning_rates[pad].astype(np.float32), by_member)
-    update, init = rate_in_state(factory)
+    update, init = rate_in_state(factory, with_weight_decay=weight_decays is not None)
+    if weight_decays is not None:
+        rates = {
+            "learning_rate": rates,
+            "weight_decay": _to_devices(decays[pad].astype(np.float32), by_member),
+        }
     outcome = _engine.run(
         params,
         update,

@@ -35,6 +35,9 @@ class FitReport:
     diverged_epoch: int = -1
     member_val_mse: tuple = ()  # each ensemble member's validation MSE, the target's units
     at_plane: int = 0  # networks that never improved on their start: the plane alone instead
+    weight_decay: float | None = None  # the one the kept networks trained with
+    # With weight_decay="auto": (decay, the validation MSE of its ensemble) for each candidate
+    weight_decay_val_mse: tuple = ()
 
     @property
     def stop_reason(self) -> str:

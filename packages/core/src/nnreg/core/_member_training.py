@@ -19,10 +19,13 @@ from ._update_rules import flat_update, optimizer_factory
 
 
 def train_members(
-    sizes, x, y, x_val, y_val, *, members, seed, optimizer, learning_rate, weight_decay,
+    sizes, x, y, x_val, y_val, *, members, seed, optimizer, learning_rate, weight_decays,
     epochs, predictor, progress, patience, added_to_plane,
 ):  # fmt: skip
-    """The members' kept parameters and their losses (seeds ``seed``, ``seed + 1``, ...).
+    """For each weight decay in ``weight_decays``, ``members`` networks (seeds ``seed``,
+    ``seed + 1``, ...): a list of their kept parameters and losses, one per weight decay.
+    Several weight decays train in one program, each with the same seeds, so that they
+    differ in the decay alone.
 
     ``added_to_plane``: the networks learn what a plane leaves, so their output layer starts
     at zero (each network starts as the plane itself; its hidden layers, drawn from its seed,
@@ -37,41 +40,58 @@ def train_members(
         progress=progress,
         patience=patience,
     )
-    if members == 1:
+    if members == 1 and len(weight_decays) == 1:
         params = init(sizes, seed=seed)
-        rule = _optimizer(optimizer, learning_rate, weight_decay)
+        rule = _optimizer(optimizer, learning_rate, weight_decays[0])
         result = train_optax(params, rule, x, y, x_val, y_val, epochs=epochs, **common)
         at_plane = _at_plane(result, added_to_plane, learning_rate)
-        return _Trained(
-            [_as_numpy(result.params)],
-            result.train_loss,
-            result.val_loss,
-            result.best_epoch,
-            result.stopped_early,
-            result.diverged_epoch,
-            int(at_plane),
-        )
+        return [
+            _Trained(
+                [_as_numpy(result.params)],
+                result.train_loss,
+                result.val_loss,
+                result.best_epoch,
+                result.stopped_early,
+                result.diverged_epoch,
+                int(at_plane),
+            )
+        ]
+    several = len(weight_decays) > 1
     result = train_ensemble(
         x, y, x_val, y_val,
-        seeds=[seed + k for k in range(members)],
+        seeds=[seed + k for _ in weight_decays for k in range(members)],
         learning_rates=learning_rate,
         epochs=epochs,
-        optimizer=_optimizer_factory(optimizer, weight_decay),
+        optimizer=(
+            _decay_in_state_factory(optimizer)
+            if several
+            else _optimizer_factory(optimizer, weight_decays[0])
+        ),
         layer_sizes=sizes,
         init=init,
+        weight_decays=[d for d in weight_decays for _ in range(members)] if several else None,
         **common,
     )  # fmt: skip
+    return [
+        _group(result, range(g * members, (g + 1) * members), added_to_plane, learning_rate)
+        for g in range(len(weight_decays))
+    ]
+
+
+def _group(result, indices, added_to_plane, learning_rate):
+    """The members ``indices`` of an ``EnsembleResult`` as one fit's networks."""
+    indices = list(indices)
     at_plane = [
-        _at_plane(_member_result(result, k), added_to_plane, learning_rate, k)
-        for k in range(members)
+        _at_plane(_member_result(result, k), added_to_plane, learning_rate, k - indices[0])
+        for k in indices
     ]
     return _Trained(
-        [_as_numpy(result.member_params(k)) for k in range(members)],
-        result.train_loss.mean(axis=0),
-        result.val_loss.mean(axis=0),
-        None if result.best_epoch is None else int(result.best_epoch.max()),
+        [_as_numpy(result.member_params(k)) for k in indices],
+        result.train_loss[indices].mean(axis=0),
+        result.val_loss[indices].mean(axis=0),
+        None if result.best_epoch is None else int(result.best_epoch[indices].max()),
         result.stopped_early,
-        int(result.diverged_epoch.max()),
+        int(result.diverged_epoch[indices].max()),
         sum(at_plane),
     )
 
@@ -119,6 +139,18 @@ def _optimizer_factory(name, weight_decay):
     if weight_decay != 0:
         rule = _decayed(rule, weight_decay)
     return flat_update(rule)
+
+
+@functools.lru_cache(maxsize=8)
+def _decay_in_state_factory(name):
+    """``(learning_rate, weight_decay) -> optimizer``, flat: members with different weight
+    decays share one compiled program (each carries its decay in its optimizer state)."""
+    rule = optimizer_factory(name)
+
+    def decayed(learning_rate, weight_decay):
+        return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
+
+    return flat_update(decayed)
 
 
 def _decayed(rule, weight_decay):

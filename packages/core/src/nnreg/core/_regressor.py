@@ -12,7 +12,7 @@ import time
 import jax
 import numpy as np
 
-from . import _checks, _fit_data
+from . import _checks, _fit_data, _weight_decay_choice
 from ._defaults import MAX_ENSEMBLE, REGRESSOR_DEFAULTS
 from ._fit_report import FitReport
 from ._linear_part import linear_prediction, ridge_plane
@@ -32,7 +32,9 @@ class Regressor:
     ``optax.sgd`` (the same plain steps on the whole data set), ``"adam"`` is ``optax.adam``.
     ``learning_rate=None`` takes the optimizer's default (``REGRESSOR_DEFAULTS``, where every
     default lives). ``weight_decay`` adds ``weight_decay * p`` to the gradient of every
-    parameter ``p`` (an L2 penalty), which keeps small noisy data sets from being overfitted.
+    parameter ``p`` (an L2 penalty), which keeps small noisy data sets from being overfitted;
+    ``"auto"`` trains the networks at each of 0.03, 0.003 and 0 and keeps 0.03 unless a lower
+    decay is clearly better on the validation rows (``report_.weight_decay`` says which).
     ``fit`` holds out a seeded random ``val_fraction`` of the rows for validation; with
     ``patience`` it stops once the validation MSE has not improved for that many epochs and
     keeps the best parameters. ``layer`` replaces the hidden layer ``tanh(x @ W + b)`` with
@@ -67,7 +69,7 @@ class Regressor:
         if learning_rate is None:
             learning_rate = _DEFAULT.learning_rates[optimizer]
         self.learning_rate = _checks.check_learning_rate(learning_rate)
-        self.weight_decay = _checks.check_weight_decay(weight_decay)
+        self.weight_decay = _checks.check_weight_decay(weight_decay, allow_auto=True)
         self.epochs = _checks.check_epochs(epochs)
         self.val_fraction = _checks.check_fraction(val_fraction, "val_fraction")
         self.seed = _checks.check_seed(seed)
@@ -119,25 +121,35 @@ class Regressor:
             return y_rows - linear_prediction(x_rows, weights, bias)
 
         sizes = (x.shape[1], *self.hidden, 1)
+        decays = (
+            _weight_decay_choice.CANDIDATES if self.weight_decay == "auto" else (self.weight_decay,)
+        )
         start = time.perf_counter()
-        trained = self._train(
-            sizes, x_train, residual(x_train, y_train), x_val, residual(x_val, y_val), progress
-        )
+        candidates = self._train(
+            sizes, x_train, residual(x_train, y_train), x_val, residual(x_val, y_val), decays,
+            progress,
+        )  # fmt: skip
         seconds = time.perf_counter() - start
-        state = ModelState(
-            members=trained.members,
-            x_columns=x_columns,
-            y_column=y_column,
-            x_mean=x_mean[0],
-            x_std=x_std[0],
-            y_mean=float(y_mean[0, 0]),
-            y_std=float(y_std[0, 0]),
-            linear_weights=weights,
-            linear_bias=bias,
-        )
+        states = [
+            ModelState(
+                members=trained.members,
+                x_columns=x_columns,
+                y_column=y_column,
+                x_mean=x_mean[0],
+                x_std=x_std[0],
+                y_mean=float(y_mean[0, 0]),
+                y_std=float(y_std[0, 0]),
+                linear_weights=weights,
+                linear_bias=bias,
+            )
+            for trained in candidates
+        ]
         # Every row in one pass: one compiled size of evaluation (see _evaluate_members), where
         # the training and validation rows each needed their own.
-        fitted = self._members_predict(state, x)
+        fits = [self._members_predict(state, x) for state in states]
+        val_errors = [(members[:, val].mean(axis=0) - y[val, 0]) ** 2 for members in fits]
+        chosen = _weight_decay_choice.choose(val_errors) if len(fits) > 1 else 0
+        trained, state, fitted = candidates[chosen], states[chosen], fits[chosen]
         val_members = fitted[:, val]
         val_mse = _mse(val_members.mean(axis=0), y[val])
         state = state._replace(noise_variance=val_mse / state.y_std**2)
@@ -158,18 +170,24 @@ class Regressor:
             diverged_epoch=trained.diverged_epoch,
             member_val_mse=tuple(_mse(member, y[val]) for member in val_members),
             at_plane=trained.at_plane,
+            weight_decay=decays[chosen],
+            weight_decay_val_mse=(
+                tuple(zip(decays, map(float, np.mean(val_errors, axis=1)), strict=True))
+                if len(decays) > 1
+                else ()
+            ),
         )
         self._state, self.report_ = state, report
         return self
 
-    def _train(self, sizes, x, y, x_val, y_val, progress):
+    def _train(self, sizes, x, y, x_val, y_val, decays, progress):
         return train_members(
             sizes, x, y, x_val, y_val,
             members=self.ensemble,
             seed=self.seed,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
+            weight_decays=decays,
             epochs=self.epochs,
             predictor=self._predictor,
             progress=progress,

@@ -5,6 +5,7 @@ serves it and every optax optimizer alike, and it composes with ``optax.chain``.
 """
 
 import functools
+import inspect
 from typing import NamedTuple
 
 import jax
@@ -84,9 +85,11 @@ class FlatTransformation(optax.GradientTransformationExtraArgs):
 class _FlatFactory:
     def __init__(self, factory):
         self.factory = factory
+        # optax.inject_hyperparams reads the hyperparameters' names from the signature
+        self.__signature__ = inspect.signature(factory)
 
-    def __call__(self, learning_rate):
-        return FlatTransformation(*optax.flatten(self.factory(learning_rate)))
+    def __call__(self, *args, **kwargs):
+        return FlatTransformation(*optax.flatten(self.factory(*args, **kwargs)))
 
 
 def updates_flat(rule) -> bool:
@@ -94,16 +97,20 @@ def updates_flat(rule) -> bool:
     return isinstance(rule, (FlatTransformation, _FlatFactory))
 
 
-def rate_in_state(factory):
+def rate_in_state(factory, with_weight_decay=False):
     """``(update, init)`` for members of ``factory`` that differ only in learning rate.
 
     ``init(params, learning_rate)`` gives a member's state, which carries its rate, and the
     one ``update`` serves every member, so all share one compiled program. Optax factories
     go through ``optax.inject_hyperparams``; :func:`gradient_descent` carries its rate already.
+    ``with_weight_decay``: the members differ in weight decay too; ``factory`` takes
+    ``(learning_rate, weight_decay)`` and ``init(params, {"learning_rate": ...,
+    "weight_decay": ...})``.
     """
-    if factory is gradient_descent:
+    if factory is gradient_descent and not with_weight_decay:
         return _gradient_descent_update, _gradient_descent_init
-    return _injected_rule(factory)
+    names = ("learning_rate", "weight_decay") if with_weight_decay else ("learning_rate",)
+    return _injected_rule(factory, names)
 
 
 def _gradient_descent_init(params, learning_rate):
@@ -114,14 +121,18 @@ def _gradient_descent_init(params, learning_rate):
 # chunk and the compiled init (the engine's compiled_init, per layout of the members) serve
 # every ensemble trained with it.
 @functools.lru_cache(maxsize=32)
-def _injected_rule(factory):
-    injected = optax.inject_hyperparams(factory)(learning_rate=0.0)
+def _injected_rule(factory, names):
+    injected = optax.inject_hyperparams(factory)(**dict.fromkeys(names, 0.0))
     return injected.update, functools.partial(_init_injected, injected)
 
 
-def _init_injected(injected, params, learning_rate):
+def _init_injected(injected, params, hyperparams):
+    """``hyperparams``: the member's learning rate, or a dict of every injected value."""
+    if not isinstance(hyperparams, dict):
+        hyperparams = {"learning_rate": hyperparams}
     state = injected.init(params)
-    rate = jnp.asarray(learning_rate, state.hyperparams["learning_rate"].dtype)
+    given = {k: jnp.asarray(v, state.hyperparams[k].dtype) for k, v in hyperparams.items()}
+    rate = given["learning_rate"]
     # gradient_descent inside the factory (in an optax.chain, say) reads its rate from its
     # own state, which inject_hyperparams initialised once at 0.0: give it the member's too.
     inner = jax.tree.map(
@@ -133,6 +144,4 @@ def _init_injected(injected, params, learning_rate):
         state.inner_state,
         is_leaf=lambda leaf: isinstance(leaf, GradientDescentState),
     )
-    return state._replace(
-        hyperparams={**state.hyperparams, "learning_rate": rate}, inner_state=inner
-    )
+    return state._replace(hyperparams={**state.hyperparams, **given}, inner_state=inner)
