@@ -62,7 +62,7 @@ OUTPUTS = {
     ),
     "fit-development": (
         f"{sys.executable} {ROOT}/benchmarks/fit_quality.py --data development"
-        " --weight-decays 0.005,0.01",
+        " --weight-decays 0.03,0.005",
         None,
         [],
         True,
