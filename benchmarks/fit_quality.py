@@ -313,8 +313,8 @@ def main():
             "bagged 8": SeparateSplits,
         }
     for decay in filter(None, args.weight_decays.split(",")):
-        variants[f"decay {decay}"] = lambda seed, decay=float(decay): core.Regressor(
-            seed=seed, weight_decay=decay
+        variants[f"decay {decay}"] = lambda seed, decay=decay: core.Regressor(
+            seed=seed, weight_decay=decay if decay == "auto" else float(decay)
         )
     names = DEVELOPMENT if args.data == "development" else args.data.split(",")
     print(

@@ -2,13 +2,17 @@
 with their spread and intervals, ensemble model files, and old single-network files."""
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnreg.core as core
 
-FAST = {"epochs": 80, "patience": None}
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "fit-example"
+
+# One weight decay: these tests are about the ensemble, not about choosing the decay.
+FAST = {"epochs": 80, "patience": None, "weight_decay": 0.03}
 
 
 def curve_data(rows=120, seed=0):
@@ -327,3 +331,30 @@ def test_auto_weight_decay_frees_a_strongly_curved_fit_and_keeps_the_default_on_
     noise = core.Regressor(ensemble=2).fit(x, rng.normal(size=300))
     assert noise.report_.weight_decay == 0.03
     assert fixed.report_.weight_decay_val_mse == ()
+
+
+def test_the_kept_networks_own_early_stop_is_reported_when_the_run_went_on():
+    """On Engel's data "auto" keeps 0.03, whose networks stop improving within tens of epochs
+    while the undecayed ones go on: the report says the kept ones stopped early."""
+    engel = core.read_csv_columns(EXAMPLES / "engel.csv", ["income", "foodexp"])
+    report = core.Regressor(ensemble=2, epochs=1500).fit(engel[:, :1], engel[:, 1]).report_
+    assert report.weight_decay == 0.03 and report.ran_on and report.stopped_early
+    assert report.best_epoch + report.patience + 1 < report.epochs_run
+    assert report.stop_reason.startswith("early stopping: the validation MSE had not improved")
+    assert report.stop_reason.endswith("; the run went on for the other weight decays' networks")
+
+
+def test_a_weight_decay_whose_networks_failed_is_no_candidate(monkeypatch):
+    from nnreg.core import _member_training
+
+    original = _member_training._group
+
+    def failing_without_decay(result, indices, *args):
+        if list(indices)[0] >= 4:  # the third decay's two networks: 0
+            raise core.TrainingError("nothing was learned")
+        return original(result, indices, *args)
+
+    monkeypatch.setattr(_member_training, "_group", failing_without_decay)
+    x, y = curve_data()
+    report = core.Regressor(ensemble=2, epochs=80).fit(x, y).report_
+    assert [decay for decay, _ in report.weight_decay_val_mse] == [0.03, 0.003]

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from nnreg.core import MAX_ENSEMBLE, writes_through
+from nnreg.core import MAX_ENSEMBLE, WEIGHT_DECAY_CANDIDATES, writes_through
 from nnreg.core import REGRESSOR_DEFAULTS as DEFAULTS
 
 from . import _interrupts
@@ -96,9 +96,9 @@ def add_parser(commands):
         type=weight_decay,
         default=DEFAULTS.weight_decay,
         metavar="WD",
-        help="L2 penalty on every parameter; 0 turns it off; auto trains the networks at 0.03, "
-        "0.003 and 0 and keeps 0.03 unless a lower decay is clearly better on the validation "
-        f"rows (default: {DEFAULTS.weight_decay})",
+        help="L2 penalty on every parameter; 0 turns it off; auto trains the networks at each "
+        f"of {', '.join(map(str, WEIGHT_DECAY_CANDIDATES))} and keeps the first unless a lower "
+        f"decay is clearly better on the validation rows (default: {DEFAULTS.weight_decay})",
     )
     fit.add_argument(
         "--epochs",
@@ -178,10 +178,10 @@ def run(args):
     check_output_path(args.out, "--out")
     check_output_path(args.json, "--json")
     check_output_path(args.plot, "--plot")
-    plot_format = args.plot and image_format(args.plot)
     check_distinct_files(
         [("DATA", args.data)], [("--out", args.out), ("--json", args.json), ("--plot", args.plot)]
     )
+    plot_format = args.plot and image_format(args.plot)
 
     from ._compile_cache import enable_cache_unless_disabled
     from ._fit_summary import report_json, summary

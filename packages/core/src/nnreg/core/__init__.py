@@ -33,6 +33,7 @@ _HOMES = {
     # the user's own data
     "REGRESSOR_DEFAULTS": "_defaults",
     "MAX_ENSEMBLE": "_defaults",
+    "WEIGHT_DECAY_CANDIDATES": "_defaults",
     "FitReport": "_fit_report",
     "Regressor": "_regressor",
     "load_model": "_regressor",
@@ -63,7 +64,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily
     # ruff: noqa: F401
     from ._csv import read_csv_columns
     from ._data import LECTURE_SEED, VALIDATION_SEED, generate_data
-    from ._defaults import MAX_ENSEMBLE, REGRESSOR_DEFAULTS
+    from ._defaults import MAX_ENSEMBLE, REGRESSOR_DEFAULTS, WEIGHT_DECAY_CANDIDATES
     from ._ensemble import train_ensemble
     from ._errors import TrainingError
     from ._files import write_atomically, writes_through

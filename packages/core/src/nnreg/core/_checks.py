@@ -61,10 +61,10 @@ def check_learning_rate(learning_rate, name="learning_rate"):
 
 
 def check_weight_decay(value, allow_auto=False):
-    if allow_auto and isinstance(value, str):
-        if value != "auto":
-            raise ValueError(f"weight_decay must be 'auto' or a number, got {value!r}")
+    if allow_auto and isinstance(value, str) and value == "auto":
         return value
+    if allow_auto and (isinstance(value, str) or value is None):
+        raise ValueError(f"weight_decay must be 'auto' or a number, got {value!r}")
     value = check_number(value, "weight_decay")
     if value < 0:
         raise ValueError(f"weight_decay must be zero or positive, got {value}")

@@ -31,4 +31,7 @@ class RegressorDefaults:
 
 
 REGRESSOR_DEFAULTS = RegressorDefaults()
+# weight_decay="auto" trains the networks at each, and keeps the first unless a later one is
+# clearly better on the validation rows (see _weight_decay_choice)
+WEIGHT_DECAY_CANDIDATES = (0.03, 0.003, 0.0)
 MAX_ENSEMBLE = 1024  # networks in one model; it bounds what a model file can make nnreg build

@@ -1,7 +1,8 @@
 """Many members trained at once in one compiled program, the member axis sharded over devices.
 
-Each member has its own initial parameters (seed) and learning rate; the engine trains
-them together, the tanh layers as batched products in a feature-major layout.
+Each member has its own initial parameters (seed) and learning rate (and, if asked, weight
+decay); the engine trains them together, the tanh layers as batched products in a
+feature-major layout.
 """
 
 import inspect

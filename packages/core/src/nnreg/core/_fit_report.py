@@ -35,6 +35,9 @@ class FitReport:
     diverged_epoch: int = -1
     member_val_mse: tuple = ()  # each ensemble member's validation MSE, the target's units
     at_plane: int = 0  # networks that never improved on their start: the plane alone instead
+    # Patience ended the kept networks' training before the run's end: it went on for the
+    # networks of the other weight decays (weight_decay="auto")
+    ran_on: bool = False
     weight_decay: float | None = None  # the one the kept networks trained with
     # With weight_decay="auto": (decay, the validation MSE of its ensemble) for each candidate
     weight_decay_val_mse: tuple = ()
@@ -61,9 +64,10 @@ class FitReport:
         else:
             kept = f"kept the parameters after epoch {self.best_epoch}"
         if self.stopped_early:
+            ran_on = "; the run went on for the other weight decays' networks" * self.ran_on
             return (
                 f"early stopping: the validation MSE had not improved for {self.patience} "
-                f"epochs; {kept}"
+                f"epochs; {kept}{ran_on}"
             )
         if self.best_epoch is not None:
             return f"reached the limit of {self.max_epochs} epochs; {kept}, the best on validation"

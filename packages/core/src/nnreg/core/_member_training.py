@@ -72,27 +72,48 @@ def train_members(
         weight_decays=[d for d in weight_decays for _ in range(members)] if several else None,
         **common,
     )  # fmt: skip
-    return [
-        _group(result, range(g * members, (g + 1) * members), added_to_plane, learning_rate)
-        for g in range(len(weight_decays))
-    ]
+    groups, failures = [], []
+    for g, decay in enumerate(weight_decays):
+        indices = range(g * members, (g + 1) * members)
+        try:
+            groups.append(_group(result, indices, added_to_plane, learning_rate, patience))
+        except TrainingError as err:
+            if not several:
+                raise
+            failures.append((decay, err))
+            groups.append(None)  # not a candidate: the fit goes on with the others
+    if len(failures) == len(weight_decays):
+        (decay, err), others = failures[0], ", ".join(f"{d:g}" for d, _ in failures[1:])
+        raise TrainingError(f"weight decay {decay:g}: {err} (and so at {others})") from None
+    return groups
 
 
-def _group(result, indices, added_to_plane, learning_rate):
-    """The members ``indices`` of an ``EnsembleResult`` as one fit's networks."""
+def _group(result, indices, added_to_plane, learning_rate, patience):
+    """The members ``indices`` of an ``EnsembleResult`` as one fit's networks. Their own
+    early stop may have come before the run's, which went on for other members."""
     indices = list(indices)
     at_plane = [
-        _at_plane(_member_result(result, k), added_to_plane, learning_rate, k - indices[0])
+        _at_plane(
+            _member_result(result, k),
+            added_to_plane,
+            learning_rate,
+            k - indices[0] if len(indices) > 1 else None,
+        )
         for k in indices
     ]
+    best_epoch = None if result.best_epoch is None else int(result.best_epoch[indices].max())
+    epochs_run = result.train_loss.shape[-1]
+    ran_on = patience is not None and best_epoch is not None
+    ran_on = ran_on and best_epoch + patience + 1 < epochs_run
     return _Trained(
         [_as_numpy(result.member_params(k)) for k in indices],
         result.train_loss[indices].mean(axis=0),
         result.val_loss[indices].mean(axis=0),
-        None if result.best_epoch is None else int(result.best_epoch[indices].max()),
-        result.stopped_early,
+        best_epoch,
+        result.stopped_early or ran_on,
         int(result.diverged_epoch[indices].max()),
         sum(at_plane),
+        ran_on,
     )
 
 
@@ -104,6 +125,7 @@ class _Trained(NamedTuple):
     stopped_early: bool
     diverged_epoch: int
     at_plane: int  # members whose networks gave way to the plane alone
+    ran_on: bool = False  # patience ended these members' training before the run's end
 
 
 def _as_numpy(params):
@@ -148,16 +170,17 @@ def _decay_in_state_factory(name):
     rule = optimizer_factory(name)
 
     def decayed(learning_rate, weight_decay):
-        return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
+        return _with_decay(rule, learning_rate, weight_decay)
 
     return flat_update(decayed)
 
 
 def _decayed(rule, weight_decay):
-    def decayed(learning_rate):
-        return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
+    return lambda learning_rate: _with_decay(rule, learning_rate, weight_decay)
 
-    return decayed
+
+def _with_decay(rule, learning_rate, weight_decay):
+    return optax.chain(optax.add_decayed_weights(weight_decay), rule(learning_rate))
 
 
 @functools.lru_cache(maxsize=16)

@@ -130,6 +130,11 @@ class Regressor:
             progress,
         )  # fmt: skip
         seconds = time.perf_counter() - start
+        # A decay whose networks failed (diverged, learned nothing) is no candidate.
+        decays, candidates = zip(
+            *[(d, c) for d, c in zip(decays, candidates, strict=True) if c is not None],
+            strict=True,
+        )
         states = [
             ModelState(
                 members=trained.members,
@@ -170,10 +175,11 @@ class Regressor:
             diverged_epoch=trained.diverged_epoch,
             member_val_mse=tuple(_mse(member, y[val]) for member in val_members),
             at_plane=trained.at_plane,
+            ran_on=trained.ran_on,
             weight_decay=decays[chosen],
             weight_decay_val_mse=(
                 tuple(zip(decays, map(float, np.mean(val_errors, axis=1)), strict=True))
-                if len(decays) > 1
+                if self.weight_decay == "auto"
                 else ()
             ),
         )
