@@ -155,24 +155,19 @@ def run_watched_child(body):
     )
 
 
-def test_the_console_scripts_ctrl_c_ends_the_process_at_once():
-    done = run_watched_child("""
-os.kill(os.getpid(), signal.SIGINT)
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_the_console_scripts_signals_end_the_process_at_once(signum, code, word):
+    done = run_watched_child(f"""
+os.kill(os.getpid(), {int(signum)})
 time.sleep(5)
 print("ran on")
 """)
-    assert done.returncode == 130
-    assert done.stderr == "nnreg child: interrupted\n" and "ran on" not in done.stdout
-
-
-def test_the_console_scripts_sigterm_ends_the_process_at_once_with_143():
-    done = run_watched_child("""
-os.kill(os.getpid(), signal.SIGTERM)
-time.sleep(5)
-print("ran on")
-""")
-    assert done.returncode == 143
-    assert done.stderr == "nnreg child: terminated\n" and "ran on" not in done.stdout
+    assert done.returncode == code
+    assert done.stderr == f"nnreg child: {word}\n" and "ran on" not in done.stdout
 
 
 def test_the_console_scripts_ctrl_c_waits_for_outputs_being_written():

@@ -22,14 +22,19 @@ def work(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module")
-def three(work, cli):
+def fitted_ensemble(cli, work, name, ensemble, epochs):
+    """``nnreg fit --ensemble ensemble`` on the data, into ``name``.npz and ``name``.json."""
     run = cli(
-        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "three.npz",
-        "--ensemble", 3, "--epochs", 150, "--json", work / "three.json", "--quiet",
+        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / f"{name}.npz",
+        "--ensemble", ensemble, "--epochs", epochs, "--json", work / f"{name}.json", "--quiet",
     )  # fmt: skip
     assert run.exit_code == 0, run.stderr
     return run
+
+
+@pytest.fixture(scope="module")
+def three(work, cli):
+    return fitted_ensemble(cli, work, "three", 3, 150)
 
 
 def test_the_report_names_the_model_and_each_networks_validation_mse(three, work):
@@ -42,11 +47,7 @@ def test_the_report_names_the_model_and_each_networks_validation_mse(three, work
 
 
 def test_a_large_ensembles_summary_gives_the_spread_of_its_validation_mses(work, cli):
-    run = cli(
-        "fit", work / "data.csv", "--x", "x", "--y", "y", "--out", work / "many.npz",
-        "--ensemble", 20, "--epochs", 20, "--json", work / "many.json", "--quiet",
-    )  # fmt: skip
-    assert run.exit_code == 0, run.stderr
+    run = fitted_ensemble(cli, work, "many", 20, 20)
     each = json.loads((work / "many.json").read_text())["member_val_mse"]
     low, middle, high = np.percentile(each, [0, 50, 100])
     assert (

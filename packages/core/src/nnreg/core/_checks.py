@@ -194,38 +194,33 @@ def check_seeds(seeds):
 def check_weight_decays(weight_decays, count):
     """One weight decay, or one per member: a float64 array of ``count`` values, each zero
     or positive."""
-    try:
-        decays = np.asarray(weight_decays, np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"weight_decays must be numbers, got {weight_decays!r}") from None
-    if decays.ndim == 0:
-        decays = np.full(count, decays)
-    if decays.shape != (count,):
-        raise ValueError(
-            f"weight_decays must be one number or one per seed: {count} seeds, "
-            f"weight_decays of shape {decays.shape}"
-        )
-    for decay in decays:
-        check_weight_decay(float(decay))
-    return decays
+    return _one_per_member(weight_decays, count, "weight_decays", check_weight_decay)
 
 
 def check_learning_rates(learning_rates, count):
     """One learning rate, or one per member: a float64 array of ``count`` positive rates."""
+
+    def check_one(rate):
+        check_learning_rate(rate, "learning_rates[i]")
+
+    return _one_per_member(learning_rates, count, "learning_rates", check_one)
+
+
+def _one_per_member(values, count, name, check_one):
     try:
-        rates = np.asarray(learning_rates, np.float64)
+        array = np.asarray(values, np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"learning_rates must be numbers, got {learning_rates!r}") from None
-    if rates.ndim == 0:
-        rates = np.full(count, rates)
-    if rates.shape != (count,):
+        raise TypeError(f"{name} must be numbers, got {values!r}") from None
+    if array.ndim == 0:
+        array = np.full(count, array)
+    if array.shape != (count,):
         raise ValueError(
-            f"learning_rates must be one number or one per seed: {count} seeds, "
-            f"learning_rates of shape {rates.shape}"
+            f"{name} must be one number or one per seed: {count} seeds, {name} of shape "
+            f"{array.shape}"
         )
-    for rate in rates:
-        check_learning_rate(float(rate), "learning_rates[i]")
-    return rates
+    for value in array:
+        check_one(float(value))
+    return array
 
 
 def check_devices(devices):
