@@ -51,5 +51,7 @@ def test_a_failure_after_training_ends_the_progress_line_first(curve, cli, monke
     progress, error = stderr.rsplit("\n", 2)[:2]
     assert progress.startswith("\r\033[Kfit y from x, compiling included…")
     assert progress.endswith("\r\033[Kfit y from x, compiling included: failed")
-    assert error.startswith("nnreg fit: error: ensemble member 0: training diverged at epoch ")
+    assert error.startswith(
+        "nnreg fit: error: weight decay 0.03: ensemble member 0: training diverged at epoch "
+    )
     assert stderr.endswith(error + "\n") and not (curve / "m.npz").exists()
