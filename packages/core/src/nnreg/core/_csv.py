@@ -56,25 +56,24 @@ def read_csv_columns(path, columns):
 def _rows(path):
     """``(line, fields)`` for every row; ``line`` is where the row starts in the file, which a
     quoted field holding line breaks makes differ from the row's position."""
-    rows = []
+    rows, start = [], 1  # the line the next row starts on
     with open(path, newline="", encoding="utf-8-sig") as file:
         # strict: a quote never closed is an error, not a field that swallows the file's rest
         reader = csv.reader(file, skipinitialspace=True, strict=True)
         try:
             for fields in reader:
-                start = rows[-1][2] + 1 if rows else 1
-                rows.append((start, fields, reader.line_num))
+                rows.append((start, fields))
+                start = reader.line_num + 1
         except UnicodeDecodeError:
             raise ValueError(f"{path} is not a UTF-8 text file ({_first_bad_byte(path)})") from None
         except csv.Error as err:
-            start = rows[-1][2] + 1 if rows else 1
             if str(err) == "unexpected end of data":
                 raise ValueError(
                     f"{path} line {start} is not readable as CSV: a quote opened there is never "
                     "closed"
                 ) from None
             raise ValueError(f"{path} line {start} is not readable as CSV: {err}") from None
-    return [(start, fields) for start, fields, _ in rows]
+    return rows
 
 
 def _first_bad_byte(path):

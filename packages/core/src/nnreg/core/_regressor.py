@@ -135,28 +135,27 @@ class Regressor:
             *[(d, c) for d, c in zip(decays, candidates, strict=True) if c is not None],
             strict=True,
         )
-        states = [
-            ModelState(
-                members=trained.members,
-                x_columns=x_columns,
-                y_column=y_column,
-                x_mean=x_mean[0],
-                x_std=x_std[0],
-                y_mean=float(y_mean[0, 0]),
-                y_std=float(y_std[0, 0]),
-                linear_weights=weights,
-                linear_bias=bias,
-            )
-            for trained in candidates
-        ]
+        common = ModelState(
+            members=None,
+            x_columns=x_columns,
+            y_column=y_column,
+            x_mean=x_mean[0],
+            x_std=x_std[0],
+            y_mean=float(y_mean[0, 0]),
+            y_std=float(y_std[0, 0]),
+            linear_weights=weights,
+            linear_bias=bias,
+        )
+        states = [common._replace(members=trained.members) for trained in candidates]
         # Every row in one pass: one compiled size of evaluation (see _evaluate_members), where
         # the training and validation rows each needed their own.
         fits = [self._members_predict(state, x) for state in states]
         val_errors = [(members[:, val].mean(axis=0) - y[val, 0]) ** 2 for members in fits]
-        chosen = _weight_decay_choice.choose(val_errors) if len(fits) > 1 else 0
+        val_mses = [float(errors.mean()) for errors in val_errors]  # each candidate's
+        chosen = _weight_decay_choice.choose(val_errors)
         trained, state, fitted = candidates[chosen], states[chosen], fits[chosen]
+        val_mse = val_mses[chosen]
         val_members = fitted[:, val]
-        val_mse = _mse(val_members.mean(axis=0), y[val])
         state = state._replace(noise_variance=val_mse / state.y_std**2)
         report = FitReport(
             train_mse=_mse(fitted[:, train].mean(axis=0), y[train]),
@@ -178,9 +177,7 @@ class Regressor:
             ran_on=trained.ran_on,
             weight_decay=decays[chosen],
             weight_decay_val_mse=(
-                tuple(zip(decays, map(float, np.mean(val_errors, axis=1)), strict=True))
-                if self.weight_decay == "auto"
-                else ()
+                tuple(zip(decays, val_mses, strict=True)) if self.weight_decay == "auto" else ()
             ),
         )
         self._state, self.report_ = state, report
